@@ -1,0 +1,59 @@
+"""Shared test fixtures: paths to the real-world fixtures and bundled models, GPU detection."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import trtlab.data
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "tests" / "_output"  # artefacts (pictures, screenshots) worth looking at
+
+
+def _has_gpu() -> bool:
+    if os.environ.get("TRTLAB_NO_GPU"):
+        return False
+    for lib in ("libcuda.so.1", "libcuda.so"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(lib)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+HAS_GPU = _has_gpu()
+
+
+def pytest_collection_modifyitems(config, items):
+    if HAS_GPU:
+        return
+    skip = pytest.mark.skip(reason="needs an NVIDIA GPU with a CUDA driver (libcuda not found)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    """The shared real-world fixtures folder; tests using it skip when it is absent."""
+    path = trtlab.data.fixtures_dir()
+    if path is None:
+        pytest.skip("shared fixtures not found: set TRTLAB_FIXTURES or put shared/ beside the repo")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return ROOT / "data"
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT
