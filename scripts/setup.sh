@@ -11,7 +11,11 @@ fi
 stamp=.venv/.trtlab-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[rtx,lean,reference,notebook,test]"
+  log=$(mktemp)
+  if ! { .venv/bin/python -m pip install -q --upgrade pip \
+         && .venv/bin/python -m pip install -q -e ".[rtx,lean,reference,notebook,test]"; } >"$log" 2>&1; then
+    cat "$log"; echo "setup: pip install failed (log above)" >&2; exit 1
+  fi
+  rm -f "$log"
   echo "$want" > "$stamp"
 fi
