@@ -1,0 +1,227 @@
+"""Grammar of TensorRT engine layer names.
+
+TensorRT names a fused layer after the layers it absorbed::
+
+    Conv_5 + Add_6 + Relu_7                       vertical fusion (" + ")
+    a/1x1 + a/relu || b/3x3_reduce + b/relu        horizontal fusion (" || " binds loosest)
+    PWN(PWN(Clip_12), Add_13)                      pointwise fusion, nests
+    {ForeignNode[/Conv_1.../Add_9]}                Myelin region, first ... last node
+    Reformatting CopyNode for Input Tensor 0 to X  reformat layer inserted for layer X
+    X input reformatter 0                          the same, older TensorRT
+    copied_squeeze_after_X, X copy                 copies inserted by TensorRT
+
+ONNX names may themselves contain spaces, ``+``, ``/``, ``.`` and brackets, so separators are
+only recognised at bracket depth 0, and a name whose brackets do not balance is taken whole
+as a single name. Parsing never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = ["LayerName", "parse_layer_name", "split_profile_suffix", "is_reformat_name"]
+
+KINDS = ("vertical", "horizontal", "pointwise", "myelin", "reformat", "single")
+
+_PROFILE_RE = re.compile(r"^(.*?) \[profile (\d+)\]$", re.S)
+_COPYNODE_RE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.*)$", re.S)
+_REFORMATTER_RE = re.compile(r"^(.*) (input|output) reformatter (\d+)$", re.S)
+_COPY_SUFFIX_RE = re.compile(r"^(.*) copy$", re.S)
+_COPIED_PREFIX = "copied_"
+_FOREIGN_RE = re.compile(r"^\{ForeignNode\[(.*)\]\}$", re.S)
+_BRACKETS = re.compile(r"[()\[\]{}]")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+@dataclass(frozen=True)
+class LayerName:
+    """A parsed engine layer name.
+
+    ``kind`` is one of vertical, horizontal, pointwise, myelin, reformat, single.
+    ``parts`` are the children (vertical / horizontal / pointwise members).
+    For a Myelin region, ``first`` and ``last`` name its first and last node.
+    For a reformat layer, ``target`` is the parsed name of the layer it feeds (or is fed by),
+    ``direction`` is "input"/"output"/"copy" and ``tensor_index`` the port number.
+    ``profile`` is N for a name ending in `` [profile N]`` (the suffix is removed first).
+    """
+
+    text: str
+    kind: str
+    parts: tuple["LayerName", ...] = ()
+    first: str | None = None
+    last: str | None = None
+    target: "LayerName | None" = None
+    direction: str | None = None
+    tensor_index: int | None = None
+    profile: int | None = field(default=None, compare=False)
+
+    def leaves(self) -> list[str]:
+        """Names of the (ONNX-ish) nodes this layer absorbed, in order.
+
+        A Myelin region contributes its first and last node (the nodes in between are not
+        named by TensorRT); a reformat layer absorbs no node and contributes nothing.
+        """
+        out: list[str] = []
+        self._collect(out)
+        return out
+
+    def _collect(self, out: list[str]) -> None:
+        if self.kind == "single":
+            out.append(self.text)
+        elif self.kind == "myelin":
+            out.append(self.first or "")
+            if self.last is not None and self.last != self.first:
+                out.append(self.last)
+        elif self.kind != "reformat":
+            for p in self.parts:
+                p._collect(out)
+
+    def ranges(self) -> list[tuple[str, str]]:
+        """``(first, last)`` of every Myelin region named inside this layer name."""
+        out: list[tuple[str, str]] = []
+        stack = [self]
+        while stack:
+            n = stack.pop()
+            if n.kind == "myelin":
+                out.append((n.first or "", n.last or n.first or ""))
+            stack.extend(reversed(n.parts))
+        return out
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def split_profile_suffix(name: str) -> tuple[str, int | None]:
+    """``"Conv_0 [profile 1]"`` -> ``("Conv_0", 1)``; names without the suffix -> ``(name, None)``."""
+    if name.endswith("]"):
+        m = _PROFILE_RE.match(name)
+        if m:
+            return m.group(1), int(m.group(2))
+    return name, None
+
+
+def is_reformat_name(name: str) -> bool:
+    """True for names of layers TensorRT inserts to change a tensor's format or copy it."""
+    base, _ = split_profile_suffix(name)
+    return bool(
+        base.startswith("Reformatting CopyNode for ")
+        or base.startswith(_COPIED_PREFIX)
+        or _REFORMATTER_RE.match(base)
+        or base.endswith(" copy")
+    )
+
+
+def _balanced(text: str) -> bool:
+    stack: list[str] = []
+    for m in _BRACKETS.finditer(text):
+        c = m.group()
+        if c in _OPEN:
+            stack.append(_OPEN[c])
+        elif not stack or stack.pop() != c:
+            return False
+    return not stack
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split ``text`` on ``sep`` where it occurs outside any bracket (text must be balanced)."""
+    if sep not in text:
+        return [text]
+    if not _BRACKETS.search(text):  # fast path: no brackets, plain split is exact
+        return text.split(sep)
+    # Hand-written because no library splits at bracket depth 0; one regex scan, linear time.
+    pieces: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(text)
+    k = len(sep)
+    while i < n:
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and c == sep[0] and text.startswith(sep, i):
+            pieces.append(text[start:i])
+            i += k
+            start = i
+            continue
+        i += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+def _single(text: str) -> LayerName:
+    return LayerName(text=text, kind="single")
+
+
+def _parse(text: str, depth: int) -> LayerName:
+    if depth > 50 or not text:  # absurd nesting: stop, never recurse without bound
+        return _single(text)
+
+    m = _COPYNODE_RE.match(text)
+    if m:
+        return LayerName(text, "reformat", target=_parse(m.group(3), depth + 1),
+                         direction=m.group(1).lower(), tensor_index=int(m.group(2)))
+    m = _REFORMATTER_RE.match(text)
+    if m:
+        return LayerName(text, "reformat", target=_parse(m.group(1), depth + 1),
+                         direction=m.group(2), tensor_index=int(m.group(3)))
+    if text.startswith(_COPIED_PREFIX):
+        return LayerName(text, "reformat", direction="copy")
+    m = _COPY_SUFFIX_RE.match(text)
+    if m and m.group(1):
+        return LayerName(text, "reformat", target=_parse(m.group(1), depth + 1), direction="copy")
+
+    if not _balanced(text):
+        return _single(text)
+
+    parts = _split_top(text, " || ")
+    if len(parts) > 1 and all(parts):
+        return LayerName(text, "horizontal", tuple(_parse(p, depth + 1) for p in parts))
+    parts = _split_top(text, " + ")
+    if len(parts) > 1 and all(parts):
+        return LayerName(text, "vertical", tuple(_parse(p, depth + 1) for p in parts))
+
+    if text.startswith("PWN(") and text.endswith(")"):
+        inner = text[4:-1]
+        if _balanced(inner) and inner.strip():
+            args = [a.strip() for a in _split_top(inner, ",")]
+            if all(args):
+                return LayerName(text, "pointwise", tuple(_parse(a, depth + 1) for a in args))
+        return _single(text)
+
+    m = _FOREIGN_RE.match(text)
+    if m and _balanced(m.group(1)):
+        body = m.group(1)
+        first, sep, last = body.partition("...")
+        if sep and first and last:
+            return LayerName(text, "myelin", first=first, last=last)
+        return LayerName(text, "myelin", first=body, last=body)
+
+    return _single(text)
+
+
+@lru_cache(maxsize=8192)
+def parse_layer_name(name: str) -> LayerName:
+    """Parse a TensorRT engine layer name into a :class:`LayerName` tree.
+
+    Never raises: anything that is not a string, or does not follow the grammar, becomes a
+    ``single`` name. A `` [profile N]`` suffix is removed and kept in ``.profile``.
+
+    >>> parse_layer_name("Conv_5 + Add_6 + Relu_7").leaves()
+    ['Conv_5', 'Add_6', 'Relu_7']
+    """
+    if not isinstance(name, str):
+        name = str(name)
+    base, profile = split_profile_suffix(name)
+    try:
+        parsed = _parse(base.strip(), 0)
+    except RecursionError:  # pragma: no cover - depth is bounded above
+        parsed = _single(base)
+    if profile is not None:
+        parsed = LayerName(parsed.text, parsed.kind, parsed.parts, parsed.first, parsed.last,
+                           parsed.target, parsed.direction, parsed.tensor_index, profile)
+    return parsed

@@ -1,0 +1,267 @@
+"""The one-line layer listing (``LayerInformationFormat.ONELINE``) and builder verbose logs.
+
+A detailed listing has one layer per line::
+
+    Name: Conv_0 + Relu_1, LayerType: CaskConvolution, Inputs: [ { Name: x, Dimensions: [1,3,8,8],
+    Format/Datatype: Row major linear FP32 }], Outputs: [ ... ], TacticName: ..., StreamId: 0, Metadata: ...
+
+(all on one line). The builder's verbose log prints the same after a ``Layers:`` line, followed by
+an ``I/O Tensors:`` (TensorRT 10+/RTX) or ``Bindings:`` block. With LAYER_NAMES_ONLY verbosity
+the lines are bare layer names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import LayerInfoError
+from ._html import shorten
+from .plan import (
+    MORE_DETAIL,
+    EnginePlan,
+    assign_uids,
+    io_from_bindings,
+    make_io,
+    make_layer,
+)
+
+__all__ = ["parse_oneline"]
+
+# ", Key: " separating fields; keys are CamelCase words (and "Format/Datatype").
+_KEY_RE = re.compile(r", ([A-Z][A-Za-z0-9]*(?:/[A-Za-z]+)?): ")
+_SCALAR_ONLY = {"Name", "Metadata", "TacticName", "LayerType", "Format", "Format/Datatype", "Datatype",
+                "DataType", "Origin", "ParameterType", "Location", "IOMode"}
+_SECTION_RE = re.compile(r"(?:^|[\s|\]])(Layers|I/O Tensors|Bindings|Engine Metadata):\s*$")
+
+
+class _Syntax(Exception):
+    pass
+
+
+def _scalar(text: str, i: int, stop: str) -> tuple[str, int]:
+    """Text from i up to the next ', Key: ' or the stop characters (whichever comes first)."""
+    m = _KEY_RE.search(text, i)
+    end = m.start() if m else len(text)
+    if stop:
+        j = text.find(stop, i, end)
+        if j != -1:
+            end = j
+    return text[i:end].strip(), end
+
+
+def _value(text: str, i: int, key: str, stop: str) -> tuple[object, int]:
+    while i < len(text) and text[i] == " ":
+        i += 1
+    if key not in _SCALAR_ONLY and i < len(text) and text[i] == "[":
+        return _list(text, i)
+    return _scalar(text, i, stop)
+
+
+def _list(text: str, i: int) -> tuple[list, int]:
+    # text[i] == "["
+    i += 1
+    n = len(text)
+    while i < n and text[i] == " ":
+        i += 1
+    if i < n and text[i] == "]":
+        return [], i + 1
+    if i < n and text[i] == "{":
+        items = []
+        while True:
+            obj, i = _object(text, i)
+            items.append(obj)
+            while i < n and text[i] in " ,":
+                i += 1
+            if i < n and text[i] == "]":
+                return items, i + 1
+            if i >= n or text[i] != "{":
+                raise _Syntax(f"expected '{{' or ']' at column {i}")
+    depth = 1  # a list of numbers / words: up to the matching bracket
+    j = i
+    while j < n and depth:
+        if text[j] == "[":
+            depth += 1
+        elif text[j] == "]":
+            depth -= 1
+        j += 1
+    if depth:
+        raise _Syntax(f"unclosed '[' at column {i - 1}")
+    body = text[i:j - 1]
+    items = []
+    for tok in body.split(","):
+        tok = tok.strip().strip("[]").strip()
+        if not tok:
+            continue
+        try:
+            items.append(int(tok))
+        except ValueError:
+            try:
+                items.append(float(tok))
+            except ValueError:
+                items.append(tok)
+    return items, j
+
+
+def _fields(text: str, i: int, stop: str) -> tuple[dict, int]:
+    out: dict = {}
+    n = len(text)
+    while i < n:
+        while i < n and text[i] in " ,":
+            i += 1
+        if i >= n or (stop and text.startswith(stop, i)):
+            break
+        colon = text.find(": ", i)
+        if colon == -1:
+            raise _Syntax(f"expected 'Key: value' at column {i}")
+        key = text[i:colon].strip()
+        if not key or len(key) > 40:
+            raise _Syntax(f"bad key {shorten(key, 40)!r} at column {i}")
+        value, i = _value(text, colon + 2, key, stop)
+        out[key] = value
+    return out, i
+
+
+def _object(text: str, i: int) -> tuple[dict, int]:
+    # text[i] == "{"
+    obj, i = _fields(text, i + 1, "}")
+    if i >= len(text) or text[i] != "}":
+        raise _Syntax(f"unclosed '{{' before column {i}")
+    return obj, i + 1
+
+
+def _parse_record(line: str) -> dict:
+    rec, _ = _fields(line + " ", 0, "")  # the space keeps a trailing empty "Metadata: " a field
+    return rec
+
+
+def _is_layer_line(line: str) -> bool:
+    return "Name: " in line and ", LayerType: " in line
+
+
+def _strip_to_name(line: str) -> str:
+    return line[line.index("Name: "):]
+
+
+def _sections(lines: list[str]) -> list[tuple[str, int, str]]:
+    """(section name, line index, prefix before it) for every section header line."""
+    out = []
+    for k, line in enumerate(lines):
+        s = line.rstrip()
+        if s.endswith(":"):
+            m = _SECTION_RE.search(s)
+            if m:
+                out.append((m.group(1), k, s[: m.start(1)]))
+    return out
+
+
+def _strip_prefix(line: str, prefix: str) -> str:
+    return line[len(prefix):] if prefix and line.startswith(prefix) else line
+
+
+def parse_oneline(text: str) -> EnginePlan:
+    """Parse a one-line layer listing, or a whole TensorRT builder verbose log.
+
+    Accepts the text of ``IEngineInspector.get_engine_information(LayerInformationFormat.ONELINE)``
+    or a verbose build log (it finds the last ``Layers:`` section and the ``I/O Tensors:`` /
+    ``Bindings:`` block after it). Log prefixes before ``Layers:`` or ``Name:`` are ignored.
+    Raises :class:`LayerInfoError` when no layer information is found.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", "replace")
+    if not isinstance(text, str):
+        raise LayerInfoError(f"parse_oneline needs text (str), got {type(text).__name__}")
+    try:
+        return _parse(text)
+    except LayerInfoError:
+        raise
+    except Exception as exc:  # last line of defence: a notebook must get a trtlab error
+        raise LayerInfoError(
+            f"could not read the one-line layer listing ({type(exc).__name__}: {shorten(exc, 200)})"
+        ) from exc
+
+
+def _parse(text: str) -> EnginePlan:
+    lines = text.splitlines()
+    sections = _sections(lines)
+    layer_secs = [s for s in sections if s[0] == "Layers"]
+    note_extra = ""
+    if layer_secs:
+        if len(layer_secs) > 1:
+            note_extra = f"the log holds {len(layer_secs)} 'Layers:' sections (several builds); read the last one"
+        _, start, prefix = layer_secs[-1]
+        body_start = start + 1
+    else:
+        prefix = ""
+        body_start = 0
+    later = [s for s in sections if s[1] >= body_start]
+    body_end = later[0][1] if later else len(lines)
+
+    raw_layers: list[object] = []
+    detailed = False
+    for k in range(body_start, body_end):
+        line = _strip_prefix(lines[k], prefix).rstrip()
+        if not line.strip():
+            if raw_layers and layer_secs:
+                body_end = k  # a blank line ends the section in a log
+                break
+            continue
+        if _is_layer_line(line):
+            detailed = True
+            try:
+                raw_layers.append(_parse_record(_strip_to_name(line)))
+            except _Syntax as exc:
+                raise LayerInfoError(
+                    f"line {k + 1} of the layer listing is not in TensorRT's one-line format ({exc}): "
+                    f"{shorten(line, 120)!r}"
+                ) from None
+        elif layer_secs:
+            if detailed:  # the listing ended (a different log line follows)
+                body_end = k
+                break
+            raw_layers.append(line.strip())  # LAYER_NAMES_ONLY: one name per line
+        # without a "Layers:" header, non-layer lines (other log output) are skipped
+
+    if not layer_secs and not raw_layers:
+        raise LayerInfoError(
+            "no layer information found in the text: expected TensorRT's one-line listing "
+            "('Name: ..., LayerType: ..., Inputs: [...], ...' lines) or a verbose build log with a "
+            "'Layers:' section (set the builder's logger to VERBOSE and "
+            "config.profiling_verbosity = ProfilingVerbosity.DETAILED); "
+            f"the text starts with {shorten(text.strip(), 80)!r}"
+        )
+
+    layers = [make_layer(i, raw) for i, raw in enumerate(raw_layers)]
+    assign_uids(layers)
+
+    io: list = []
+    io_secs = [s for s in sections if s[1] >= body_end - 1 and s[0] in ("I/O Tensors", "Bindings")]
+    if io_secs:
+        kind, start, io_prefix = io_secs[0]
+        names: list[str] = []
+        for k in range(start + 1, len(lines)):
+            line = _strip_prefix(lines[k], io_prefix).rstrip()
+            if not line.strip() or _SECTION_RE.search(line):
+                break
+            if "Name: " in line:
+                try:
+                    io.append(make_io(_parse_record(_strip_to_name(line)), "'I/O Tensors'"))
+                except _Syntax as exc:
+                    raise LayerInfoError(f"line {k + 1} of the I/O tensor list is unreadable ({exc}): "
+                                         f"{shorten(line, 120)!r}") from None
+            elif kind == "Bindings":
+                names.append(line.strip())
+            else:
+                break
+        if names:
+            io += io_from_bindings(names, layers)
+
+    if not layers:
+        return EnginePlan([], io, "none", "none",
+                          f"the engine reported no layers (ProfilingVerbosity NONE); {MORE_DETAIL}")
+    if detailed:
+        notes = [n for n in (note_extra,) if n]
+        if len(raw_layers) != sum(isinstance(r, dict) for r in raw_layers):
+            notes.append("some layers are bare names without details")
+        return EnginePlan(layers, io, "oneline", "detailed", "; ".join(notes) or None)
+    note = f"only layer names are known (ProfilingVerbosity LAYER_NAMES_ONLY); {MORE_DETAIL}"
+    return EnginePlan(layers, io, "names-only", "layer_names_only", "; ".join(filter(None, (note_extra, note))))
