@@ -44,7 +44,7 @@ if str(HERE.parent) not in sys.path:  # run as a script from a checkout: make `t
     sys.path.insert(0, str(HERE.parent))
 
 from trtlab.data import fixtures_dir  # noqa: E402
-from trtlab.errors import ConfigError  # noqa: E402
+from trtlab.errors import ConfigError, TrtlabError  # noqa: E402
 
 DEFAULT_WIDTH = 0.25
 DEFAULT_SEED = 0
@@ -208,8 +208,9 @@ class GraphBuilder:
             doc_string=doc,
         )
         model.ir_version = ir_version
-        # Record every tensor's shape in the file (Netron and trtlab show them without inference).
-        model = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+        # full_check also runs strict shape inference. Inferred shapes are not stored in the file
+        # (readers infer them, trtlab on load): that keeps the bytes independent of the onnx
+        # version's shape inference, so regenerating reproduces them on any machine.
         onnx.checker.check_model(model, full_check=True)
         return model
 
@@ -405,8 +406,9 @@ def caffe_to_onnx(net: Message, *, width: float, rng: np.random.Generator, name:
     model = g.model(name, inputs, outputs, doc, CNN_OPSET, CNN_IR_VERSION)
 
     # Caffe's sizes (ceil-mode pooling) must be what ONNX computes for every tensor
+    inferred = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
     onnx_shapes = {vi.name: tuple(d.dim_value for d in vi.type.tensor_type.shape.dim)
-                   for vi in list(model.graph.value_info) + list(model.graph.output)}
+                   for vi in list(inferred.graph.value_info) + list(inferred.graph.output)}
     for t, dims in shape.items():
         if t in onnx_shapes and onnx_shapes[t] != tuple(dims):
             raise AssertionError(f"tensor {t!r}: Caffe computes {dims}, ONNX {onnx_shapes[t]}")
@@ -697,7 +699,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.models or list(MODELS):
-        model = generate(name, width=args.width, seed=args.seed)
+        try:
+            model = generate(name, width=args.width, seed=args.seed)
+        except TrtlabError as exc:
+            print(f"generate.py: {exc}", file=sys.stderr)
+            return 2
         path = args.out / f"{name}.onnx"
         path.write_bytes(model.SerializeToString())
         params = sum(int(np.prod(t.dims)) for t in model.graph.initializer)

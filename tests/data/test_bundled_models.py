@@ -86,7 +86,8 @@ def test_googlenet_is_one_node_per_caffe_layer(fixtures, data_dir):
             assert ops[name] == expected_op[caffe_type], name
     assert set(ops) - set(layers) == {"loss3/classifier/flatten"}  # the one added node says what it is
     # Caffe pools in ceil mode: with floor, pool1 would give 55x55, not 56x56
-    shapes = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim] for vi in model.graph.value_info}
+    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    shapes = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim] for vi in inferred.graph.value_info}
     assert shapes["pool1/3x3_s2"][2:] == [56, 56]
     assert shapes["inception_5b/output"][2:] == [7, 7]
     assert all(a.i == 1 for n in model.graph.node if n.op_type.endswith("Pool") for a in n.attribute
@@ -101,8 +102,9 @@ def test_googlenet_in_place_layers_get_their_own_tensor(data_dir):
     assert len(outputs) == len(set(outputs))
 
 
-def test_resnet18_has_the_nodes_and_tensors_of_the_real_engine(fixtures, data_dir):
-    info = json.loads((fixtures / "trt-layerinfo" / "resnet18-a100-fp32" / "engine.graph.json").read_text())
+@pytest.mark.parametrize("engine", ["resnet18-a100-fp32", "resnet18-a100-fp16"])
+def test_resnet18_has_the_nodes_and_tensors_of_the_real_engine(fixtures, data_dir, engine):
+    info = json.loads((fixtures / "trt-layerinfo" / engine / "engine.graph.json").read_text())
     model = _model(data_dir, "resnet18")
     nodes = {n.name for n in model.graph.node}
     tensors = {t for n in model.graph.node for t in [*n.input, *n.output]}
@@ -169,6 +171,8 @@ def test_bundled_model_is_valid_small_and_documented(data_dir, name):
     model = onnx.load(str(path))
     onnx.checker.check_model(model, full_check=True)
     assert "data/generate.py" in model.doc_string
+    if name in ("googlenet", "resnet18"):  # the reduced width is stated in the model itself
+        assert f"scaled by {gen.DEFAULT_WIDTH:g} of the original" in model.doc_string
     names = [n.name for n in model.graph.node]
     assert all(names) and len(names) == len(set(names))
 
@@ -291,6 +295,14 @@ def test_prototxt_reader_rejects_broken_text_clearly(text):
 
     with pytest.raises(ConfigError, match="prototxt"):
         gen.parse_prototxt(text)
+
+
+def test_generate_script_reports_bad_arguments_without_a_traceback(tmp_path):
+    run = subprocess.run([sys.executable, str(ROOT / "data" / "generate.py"), "alexnet", "--out", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "no model named 'alexnet'; choose from googlenet, resnet18" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_unknown_caffe_layer_type_is_named():
