@@ -294,10 +294,9 @@ def caffe_to_onnx(net: Message, *, width: float, rng: np.random.Generator, name:
                 f"supported types: {', '.join(CAFFE_TYPES)}"
             )
 
-        def out_name(i: int = 0) -> str:
-            top = tops[i]
+        def out_name() -> str:
             # in place (top == an existing blob): a new tensor named after the layer
-            return g.unused(lname if top in blob else top)
+            return g.unused(lname if tops[0] in blob else tops[0])
 
         if ltype == "Input":
             for i, top in enumerate(tops):
@@ -307,8 +306,11 @@ def caffe_to_onnx(net: Message, *, width: float, rng: np.random.Generator, name:
                 inputs.append(helper.make_tensor_value_info(top, TensorProto.FLOAT, list(dims)))
             continue
 
-        x = bottoms[0] if bottoms else None
-        xs = shape[x] if x else None
+        if len(tops) != 1 or not bottoms:
+            raise ConfigError(f"Caffe layer {lname!r} ({ltype}) has {len(bottoms)} bottoms and {len(tops)} tops; "
+                              f"this translator handles layers with bottoms and exactly one top")
+        x = bottoms[0]
+        xs = shape[x]
         out = out_name()
 
         if ltype == "Convolution":
@@ -457,9 +459,9 @@ def resnet18(width: float, rng: np.random.Generator) -> onnx.ModelProto:
         index += 1
         return output
 
-    def traced(consumer: str, steps: int = 1) -> str:
+    def traced(consumer: str) -> str:  # an un-named traced value: the next id
         nonlocal value_id
-        value_id += steps
+        value_id += 1
         return f"onnx::{consumer}_{value_id}"
 
     def conv(x: str, cin: int, cout: int, k: int, s: int, consumer: str) -> str:
