@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from ..errors import LayerInfoError
 
 # Layer-information files of real engines are a few MB; anything past this is not one.
 MAX_INPUT_BYTES = 256 * 1024 * 1024
+
+_LOG_HINT = re.compile(r"(Layers|Engine Layer Information):\s*$|, LayerType: ", re.M)
 
 Loaded = tuple[object, str, str]  # (parsed JSON or text, "json" | "text" | "object", label for messages)
 
@@ -44,6 +47,8 @@ def _parse_text(text: str, label: str) -> Loaded:
         except RecursionError as exc:
             raise LayerInfoError(f"{label} nests JSON too deeply to be a TensorRT file") from exc
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            if _LOG_HINT.search(text):  # a log whose lines start with "[timestamp] [TRT] ..."
+                return text, "text", label
             line = getattr(exc, "lineno", "?")
             col = getattr(exc, "colno", "?")
             msg = getattr(exc, "msg", str(exc))

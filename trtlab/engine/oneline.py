@@ -31,7 +31,11 @@ __all__ = ["parse_oneline"]
 _KEY_RE = re.compile(r", ([A-Z][A-Za-z0-9]*(?:/[A-Za-z]+)?): ")
 _SCALAR_ONLY = {"Name", "Metadata", "TacticName", "LayerType", "Format", "Format/Datatype", "Datatype",
                 "DataType", "Origin", "ParameterType", "Location", "IOMode"}
-_SECTION_RE = re.compile(r"(?:^|[\s|\]])(Layers|I/O Tensors|Bindings|Engine Metadata):\s*$")
+_SECTION_RE = re.compile(
+    r"(?:^|[\s|\]])(Layers|I/O Tensors|Bindings|Engine Metadata|Engine Layer Information):\s*$")
+# The builder's summary at LAYER_NAMES_ONLY / NONE verbosity (after "Engine Layer Information:"):
+#   Layer(Myelin): NAME, Tactic: 0x0000000000000000, in (Float[-1,3,224,224]) -> out (Float[-1,256,56,56])
+_SUMMARY_TENSOR_RE = re.compile(r"\s*(.+?) \(([A-Za-z0-9_]+)\[([^\]]*)\]\)\s*(?:,|$)")
 
 
 class _Syntax(Exception):
@@ -158,6 +162,53 @@ def _strip_prefix(line: str, prefix: str) -> str:
     return line[len(prefix):] if prefix and line.startswith(prefix) else line
 
 
+def _summary_tensors(text: str) -> list[dict]:
+    out = []
+    for m in _SUMMARY_TENSOR_RE.finditer(text):
+        dims = []
+        for d in m.group(3).split(","):
+            try:
+                dims.append(int(d))
+            except ValueError:  # vectorised dims such as "64:8": shape unknown
+                dims = None
+                break
+        out.append({"Name": m.group(1).strip(), "Datatype": m.group(2), "Dimensions": dims})
+    return out
+
+
+def _summary_record(line: str) -> dict | None:
+    """A layer record from a ``Layer(TYPE): NAME, Tactic: T, ins -> outs`` summary line."""
+    if not line.startswith("Layer(") or "): " not in line:
+        return None
+    close = line.index("): ")
+    layer_type, rest = line[6:close], line[close + 3:]
+    cut = rest.rfind(", Tactic: ")
+    if cut == -1:
+        return {"Name": rest.strip(), "LayerType": layer_type}
+    name, tail = rest[:cut], rest[cut + len(", Tactic: "):]
+    tactic, _, io = tail.partition(", ")
+    ins, _, outs = io.partition(" -> ")
+    return {"Name": name, "LayerType": layer_type, "TacticValue": tactic.strip(),
+            "Inputs": _summary_tensors(ins), "Outputs": _summary_tensors(outs)}
+
+
+def _parse_summary(lines: list[str], start: int, prefix: str) -> EnginePlan:
+    raw_layers = []
+    for k in range(start + 1, len(lines)):
+        rec = _summary_record(_strip_prefix(lines[k], prefix).strip())
+        if rec is None:
+            break
+        raw_layers.append(rec)
+    layers = [make_layer(i, raw) for i, raw in enumerate(raw_layers)]
+    assign_uids(layers)
+    produced = {t.name for layer in layers for t in layer.outputs}
+    consumed = {t.name for layer in layers for t in layer.inputs}
+    io = io_from_bindings(sorted(consumed - produced) + sorted(produced - consumed), layers)
+    note = ("the log lists only each layer's type, tactic and I/O tensors (the builder's summary at "
+            f"LAYER_NAMES_ONLY or NONE profiling verbosity); {MORE_DETAIL}")
+    return EnginePlan(layers, io, "oneline", "layer_names_only", note)
+
+
 def parse_oneline(text: str) -> EnginePlan:
     """Parse a one-line layer listing, or a whole TensorRT builder verbose log.
 
@@ -184,6 +235,10 @@ def _parse(text: str) -> EnginePlan:
     lines = text.splitlines()
     sections = _sections(lines)
     layer_secs = [s for s in sections if s[0] == "Layers"]
+    summary_secs = [s for s in sections if s[0] == "Engine Layer Information"]
+    if summary_secs and (not layer_secs or summary_secs[-1][1] > layer_secs[-1][1]):
+        _, start, prefix = summary_secs[-1]
+        return _parse_summary(lines, start, prefix)
     note_extra = ""
     if layer_secs:
         if len(layer_secs) > 1:
