@@ -83,7 +83,31 @@ def _parse(data: bytes, label: str) -> onnx.ModelProto:
             f"{label} is not a valid ONNX model: protobuf could not decode it ({exc}). "
             f"The file may be truncated or corrupt, or not an .onnx file; export it again."
         ) from exc
+    _check_wire_types(model, label)
+    _check_wire_types(model.graph, label)
     return model
+
+
+def _check_wire_types(message, label: str) -> None:
+    """Refuse known fields that arrived with the wrong wire type.
+
+    protobuf keeps such fields as "unknown" instead of failing, so a corrupt file could
+    otherwise load as a different, plausible model. Unknown field *numbers* are fine (a newer
+    ONNX version may add fields); a known number with a mismatched encoding is corruption.
+    """
+    try:
+        from google.protobuf import unknown_fields
+    except ImportError:  # pragma: no cover - protobuf < 4.22
+        return
+    known = message.DESCRIPTOR.fields_by_number
+    for field in unknown_fields.UnknownFieldSet(message):
+        if field.field_number in known:
+            name = known[field.field_number].name
+            raise ModelLoadError(
+                f"{label} is not a valid ONNX model: field {message.DESCRIPTOR.name}.{name} "
+                f"(number {field.field_number}) has the wrong protobuf encoding (wire type "
+                f"{field.wire_type}). The file is corrupt or not an .onnx file; export it again."
+            )
 
 
 def _all_tensors(graph: onnx.GraphProto):
@@ -105,6 +129,84 @@ def _external_tensors(model: onnx.ModelProto):
     for tensor in _all_tensors(model.graph):
         if tensor.HasField("data_location") and tensor.data_location == onnx.TensorProto.EXTERNAL:
             yield tensor
+
+
+# bits per element of the types whose raw_data is packed below a byte
+_SUB_BYTE_BITS = {"INT4": 4, "UINT4": 4, "FLOAT4E2M1": 4, "INT2": 2, "UINT2": 2}
+
+
+def _itemsize_bits(data_type: int) -> int | None:
+    name = onnx.TensorProto.DataType.Name(data_type) if data_type in onnx.TensorProto.DataType.values() else ""
+    if name in _SUB_BYTE_BITS:
+        return _SUB_BYTE_BITS[name]
+    if not name or name in ("STRING", "UNDEFINED"):
+        return None
+    try:
+        return onnx.helper.tensor_dtype_to_np_dtype(data_type).itemsize * 8
+    except Exception:
+        return None
+
+
+def _expected_bytes(tensor: onnx.TensorProto) -> int | None:
+    bits = _itemsize_bits(tensor.data_type)
+    if bits is None:
+        return None
+    numel = 1
+    for d in tensor.dims:
+        numel *= d
+    return (numel * bits + 7) // 8
+
+
+def check_tensor_sizes(model: onnx.ModelProto, label: str, warnings: list[str]) -> None:
+    """Refuse tensors whose stored data does not match their declared dims and type.
+
+    A tensor claiming 2**40 elements while holding 108 would make every consumer (drawing,
+    TensorRT's parser, onnxruntime) misbehave; it is caught here, before anything reads it.
+    Tensors holding no data at all (weights stripped to share a model's structure) load with a
+    warning: their shapes are still known.
+    """
+    stripped = []
+    for tensor in _all_tensors(model.graph):
+        where = f"tensor {tensor.name!r} of {label}"
+        if any(d < 0 for d in tensor.dims):
+            raise ModelLoadError(f"{where} has negative dims {list(tensor.dims)}; the model is corrupt.")
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            continue  # checked against its file by check_external_data
+        expected = _expected_bytes(tensor)
+        if tensor.HasField("raw_data"):
+            have = len(tensor.raw_data)
+            if expected is not None and have != expected:
+                raise ModelLoadError(
+                    f"{where} declares dims {list(tensor.dims)} ({onnx.TensorProto.DataType.Name(tensor.data_type)}, "
+                    f"{expected:,} bytes) but stores {have:,} bytes; the model is corrupt. Export it again."
+                )
+            continue
+        counts = [len(tensor.float_data), len(tensor.int32_data), len(tensor.int64_data), len(tensor.double_data),
+                  len(tensor.uint64_data), len(tensor.string_data)]
+        have_values = sum(counts)
+        numel = 1
+        for d in tensor.dims:
+            numel *= d
+        if have_values == 0:
+            if numel > 0:
+                stripped.append(tensor.name)
+            continue
+        name = onnx.TensorProto.DataType.Name(tensor.data_type) if tensor.data_type in onnx.TensorProto.DataType.values() else ""
+        if name.startswith("COMPLEX"):
+            allowed = {2 * numel}
+        elif name in _SUB_BYTE_BITS:  # packed into int32_data
+            per = 8 // _SUB_BYTE_BITS[name]
+            allowed = {(numel + per - 1) // per, numel}
+        else:
+            allowed = {numel}
+        if have_values not in allowed:
+            raise ModelLoadError(
+                f"{where} declares dims {list(tensor.dims)} ({numel:,} elements) but stores {have_values:,} values; "
+                f"the model is corrupt. Export it again."
+            )
+    if stripped:
+        shown = ", ".join(repr(n) for n in stripped[:3]) + (" ..." if len(stripped) > 3 else "")
+        warnings.append(f"{len(stripped)} tensor(s) hold no data (weights stripped?): {shown}")
 
 
 def check_external_data(model: onnx.ModelProto, base_dir: Path | None, label: str) -> list[onnx.TensorProto]:
@@ -140,6 +242,13 @@ def check_external_data(model: onnx.ModelProto, base_dir: Path | None, label: st
                 f"{str(target)!r}, outside the model's folder {str(root)!r}; refusing to read it. "
                 f"Only files inside the model's folder are allowed."
             )
+        if (root / location).is_symlink():
+            # onnx's own loader refuses symlinks too; saying so here keeps the message clear
+            # and the behaviour independent of the onnx version
+            raise ModelLoadError(
+                f"external data file {location!r} of tensor {tensor.name!r} ({label}) is a symbolic link; "
+                f"links are not followed. Copy the data file next to the model instead."
+            )
         if not target.is_file():
             raise ModelLoadError(
                 f"external data file {location!r} of tensor {tensor.name!r} ({label}) was not found in "
@@ -151,10 +260,18 @@ def check_external_data(model: onnx.ModelProto, base_dir: Path | None, label: st
         except ValueError as exc:
             raise ModelLoadError(f"tensor {tensor.name!r} of {label} has a malformed external-data offset/length: {info}") from exc
         size = target.stat().st_size
-        if offset < 0 or offset > size or (length is not None and (length < 0 or offset + length > size)):
+        expected = _expected_bytes(tensor)
+        if length is None:
+            length = expected if expected is not None else size - offset
+        if offset < 0 or length < 0 or offset + length > size:
             raise ModelLoadError(
-                f"tensor {tensor.name!r} of {label} reads bytes {offset}..{offset + (length or 0)} of "
+                f"tensor {tensor.name!r} of {label} reads bytes {offset}..{offset + length} of "
                 f"{location!r}, which has only {size} bytes; the data file does not match the model."
+            )
+        if expected is not None and length != expected:
+            raise ModelLoadError(
+                f"tensor {tensor.name!r} of {label} declares dims {list(tensor.dims)} ({expected:,} bytes) but its "
+                f"external data {location!r} holds {length:,} bytes; the data file does not match the model."
             )
     return tensors
 

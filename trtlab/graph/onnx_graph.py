@@ -309,6 +309,7 @@ def load_onnx(
     model, where, label = loader.read_model(src, base_dir)
     try:
         warnings: list[str] = []
+        loader.check_tensor_sizes(model, label, warnings)
         inferred = loader.infer_shapes(model, warnings) if infer_shapes else model
         if external_data:
             loader.load_external_data(model, where, label)
