@@ -1,0 +1,307 @@
+"""Saving and loading engines and *exploration bundles*.
+
+- An engine is saved as ``name.plan`` plus a JSON sidecar ``name.plan.json`` (backend,
+  version, config, sha256 of the plan, and the layer information). :func:`load_engine`
+  verifies the plan against the sidecar's hash before handing it out.
+- An exploration bundle (``.trtlab`` zip) holds the ONNX model, the layer information, an
+  optional per-layer profile and the build metadata, with a manifest of sha256 per member,
+  so a class without GPUs can open an engine built elsewhere and explore it. Bundles never
+  contain code that runs: they carry no plan unless asked to (``include_plan=True``).
+
+Why ``load_engine`` only takes an explicit path: deserializing a TensorRT plan runs native
+code chosen by whoever wrote the file (kernels, plugins). trtlab therefore never looks for
+plans on its own (no search paths, no URLs); it loads a plan only from a file the user names,
+or from the user's own engine cache, and checks its hash against the sidecar first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import BundleError, ConfigError, TrtlabError
+from .config import BuildConfig, ShapeProfile
+
+__all__ = ["save_engine", "load_engine", "save_bundle", "load_bundle", "ExplorationBundle", "config_from_key"]
+
+BUNDLE_FORMAT = "trtlab-bundle"
+BUNDLE_VERSION = 1
+SIDECAR_FORMAT = "trtlab-engine"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def config_from_key(d: dict) -> BuildConfig:
+    """Rebuild a BuildConfig from :meth:`BuildConfig.key` output."""
+    d = dict(d)
+    d["profiles"] = tuple(ShapeProfile(p["input"], p["min"], p["opt"], p["max"]) for p in d.get("profiles", ()))
+    d["dynamic_dims"] = tuple(d.get("dynamic_dims", (1, 1, 1)))
+    return BuildConfig(**d)
+
+
+# ----------------------------------------------------------------------------- engines
+def save_engine(engine, path) -> Path:
+    """Write the plan to ``path`` and a sidecar ``path + '.json'``; returns the plan's path."""
+    path = Path(path)
+    sidecar = {
+        "format": SIDECAR_FORMAT,
+        "version": 1,
+        **engine.metadata(),
+        "layer_info": engine.layer_info_text,
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(engine.plan)
+        Path(str(path) + ".json").write_text(json.dumps(sidecar, indent=1))
+    except OSError as exc:
+        raise ConfigError(f"cannot write the engine to {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
+    return path
+
+
+def load_engine(path, model=None, *, verify: bool = True):
+    """Load a saved plan (and its sidecar) as a :class:`~trtlab.build.BuiltEngine`.
+
+    Only an explicit file path is accepted (see the module docstring for why). The plan's
+    sha256 must match the sidecar's; a truncated or altered plan raises :class:`BundleError`.
+    ``model`` (path/bytes/ModelProto) attaches the ONNX model, enabling ``.onnx``/``.fusion()``.
+    ``verify=False`` loads a plan without a sidecar (no layer information then).
+    """
+    from .builder import BuiltEngine
+    from .model import read_model
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"load_engine takes the path of a .plan file, not {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise BundleError(f"engine plan {str(path)!r} does not exist; give the path of a file written by BuiltEngine.save()")
+    plan = path.read_bytes()
+    side_path = Path(str(path) + ".json")
+    meta: dict = {}
+    if side_path.is_file():
+        try:
+            meta = json.loads(side_path.read_text())
+            if not isinstance(meta, dict) or meta.get("format") != SIDECAR_FORMAT:
+                raise ValueError("not a trtlab engine sidecar")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BundleError(f"sidecar {str(side_path)!r} is not valid ({exc}); save the engine again") from exc
+        if len(plan) != meta.get("plan_bytes") or _sha(plan) != meta.get("plan_sha256"):
+            raise BundleError(
+                f"plan {str(path)!r} does not match its sidecar ({len(plan)} bytes, sidecar says "
+                f"{meta.get('plan_bytes')}; sha256 differs): the file is truncated or was altered. "
+                "Rebuild or copy it again"
+            )
+    elif verify:
+        raise BundleError(
+            f"plan {str(path)!r} has no sidecar {side_path.name!r} to verify it against; "
+            "pass verify=False only for a plan you built yourself"
+        )
+    src = read_model(model) if model is not None else None
+    try:
+        config = config_from_key(meta["config"]) if "config" in meta else BuildConfig()
+    except (TrtlabError, TypeError, KeyError):
+        config = BuildConfig()
+    return BuiltEngine(
+        plan=plan,
+        layer_info_text=meta.get("layer_info", ""),
+        layer_info_format=meta.get("layer_info_format", "none") if meta else "none",
+        build_seconds=float(meta.get("build_seconds", 0.0)),
+        backend=meta.get("backend", "unknown"),
+        backend_version=meta.get("backend_version", "unknown"),
+        device=meta.get("device", "unknown"),
+        config=config,
+        from_cache=False,
+        key=meta.get("cache_key"),
+        model_digest=src.digest if src else meta.get("model_sha256"),
+        _model_bytes=src.data if src else None,
+    )
+
+
+# ----------------------------------------------------------------------------- bundles
+def _text_of(value, what: str) -> str:
+    """A path, JSON/text string, bytes, dict or list -> text."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and "\n" not in value and len(value) < 4096
+                                          and Path(value).is_file()):
+        return Path(value).read_text()
+    if isinstance(value, str):
+        return value
+    raise ConfigError(f"{what} {type(value).__name__!r} is not a path, text, bytes, dict or list")
+
+
+def save_bundle(path, built_or_parts, *, profile=None, include_plan: bool = False) -> Path:
+    """Write an exploration bundle (zip): ONNX model, layer information, profile, metadata.
+
+    ``built_or_parts`` is a :class:`~trtlab.build.BuiltEngine`, or a dict with ``"onnx"``
+    (path/bytes/ModelProto), ``"layer_info"`` (path, JSON or one-line text, dict/list),
+    optional ``"profile"`` (trtexec ``--exportProfile`` path/text) and ``"metadata"`` (dict).
+    """
+    from .builder import BuiltEngine
+    from .model import read_model
+
+    members: dict[str, bytes] = {}
+    if isinstance(built_or_parts, BuiltEngine):
+        eng = built_or_parts
+        if eng.model_bytes is None:
+            raise ConfigError("this engine has no ONNX model attached; load it with load_engine(path, model=...)")
+        members["model.onnx"] = eng.model_bytes
+        fmt, text = eng.layer_info_format, eng.layer_info_text
+        metadata = eng.metadata()
+        if include_plan:
+            members["engine.plan"] = eng.plan
+    elif isinstance(built_or_parts, dict):
+        parts = built_or_parts
+        unknown = set(parts) - {"onnx", "layer_info", "profile", "metadata"}
+        if unknown or "onnx" not in parts or "layer_info" not in parts:
+            raise ConfigError(
+                f"bundle parts {sorted(parts)} must have 'onnx' and 'layer_info', and may have 'profile' and "
+                f"'metadata'{'; unknown: ' + str(sorted(unknown)) if unknown else ''}"
+            )
+        src = read_model(parts["onnx"])
+        src.proto()  # ModelLoadError for a model that is not valid ONNX
+        members["model.onnx"] = src.data
+        text = _text_of(parts["layer_info"], "layer_info")
+        fmt = "json" if text.lstrip().startswith(("{", "[")) else "oneline"
+        metadata = dict(parts.get("metadata") or {})
+        profile = parts.get("profile", profile)
+    else:
+        raise ConfigError(
+            f"save_bundle needs a BuiltEngine or a dict of parts, not {type(built_or_parts).__name__}"
+        )
+    members["layer_info.json" if fmt == "json" else "layer_info.txt"] = text.encode("utf-8")
+    if profile is not None:
+        members["profile.json"] = _text_of(profile, "profile").encode("utf-8")
+    metadata = {**metadata, "layer_info_format": fmt}
+    members["metadata.json"] = json.dumps(metadata, indent=1, sort_keys=True).encode()
+    manifest = {
+        "format": BUNDLE_FORMAT,
+        "version": BUNDLE_VERSION,
+        "members": {name: {"sha256": _sha(data), "bytes": len(data)} for name, data in members.items()},
+    }
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
+            for name, data in members.items():
+                zf.writestr(name, data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the bundle {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
+    return path
+
+
+@dataclass(eq=False)
+class ExplorationBundle:
+    """An opened bundle: ``.onnx``, ``.layer_info``, ``.profile`` (or None), ``.metadata``, ``.fusion()``."""
+
+    path: Path
+    model_bytes: bytes
+    layer_info_text: str
+    layer_info_format: str
+    profile_text: str | None
+    metadata: dict
+    plan: bytes | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def onnx(self):
+        if "onnx" not in self._cache:
+            from ..graph import load_onnx
+
+            self._cache["onnx"] = load_onnx(self.model_bytes)
+        return self._cache["onnx"]
+
+    @property
+    def layer_info(self):
+        if "plan" not in self._cache:
+            from .builder import plan_from_text
+
+            self._cache["plan"] = plan_from_text(self.layer_info_text, self.layer_info_format)
+        return self._cache["plan"]
+
+    @property
+    def profile(self):
+        if self.profile_text is None:
+            return None
+        if "profile" not in self._cache:
+            from ..engine import load_profile
+
+            self._cache["profile"] = load_profile(self.profile_text)
+        return self._cache["profile"]
+
+    def fusion(self):
+        """``map_fusion(self.onnx, self.layer_info, self.profile)``."""
+        from ..fusion import map_fusion
+
+        return map_fusion(self.onnx, self.layer_info, self.profile)
+
+    def _repr_html_(self) -> str:
+        rows = [("bundle", str(self.path)), ("model", f"{len(self.model_bytes) / 2**20:.2f} MiB"),
+                ("layer information", self.layer_info_format), ("profile", "yes" if self.profile_text else "no")]
+        rows += [(k, str(v)) for k, v in self.metadata.items() if k in ("backend", "backend_version", "device", "build_seconds")]
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                       f"{html.escape(v)}</td></tr>" for k, v in rows)
+        return f"<table><caption>trtlab exploration bundle</caption>{body}</table>"
+
+
+def load_bundle(path) -> ExplorationBundle:
+    """Open an exploration bundle, verifying every member against the manifest's sha256."""
+    path = Path(path)
+    if not path.is_file():
+        raise BundleError(f"bundle {str(path)!r} does not exist; give the path of a file written by save_bundle()")
+    try:
+        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
+            names = set(zf.namelist())
+            if "manifest.json" not in names:
+                raise BundleError(f"{str(path)!r} is a zip file but not a trtlab bundle (no manifest.json)")
+            manifest = json.loads(zf.read("manifest.json"))
+            if manifest.get("format") != BUNDLE_FORMAT:
+                raise BundleError(f"{str(path)!r} is not a trtlab bundle (format {manifest.get('format')!r})")
+            if manifest.get("version", 0) > BUNDLE_VERSION:
+                raise BundleError(f"bundle {str(path)!r} has version {manifest.get('version')}; this trtlab reads "
+                                  f"version {BUNDLE_VERSION}. Upgrade trtlab")
+            data = {}
+            for name, entry in manifest.get("members", {}).items():
+                if name not in names:
+                    raise BundleError(f"bundle {str(path)!r} lacks member {name!r} listed in its manifest")
+                blob = zf.read(name)
+                if _sha(blob) != entry.get("sha256"):
+                    raise BundleError(f"bundle member {name!r} of {str(path)!r} does not match its sha256: "
+                                      "the bundle was altered or damaged. Get a fresh copy")
+                data[name] = blob
+            extra = names - set(data) - {"manifest.json"}
+            if extra:
+                raise BundleError(f"bundle {str(path)!r} has members not in its manifest: {sorted(extra)}")
+    except BundleError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, OSError) as exc:
+        raise BundleError(
+            f"{str(path)!r} is not a readable trtlab bundle ({type(exc).__name__}: {exc}); it may be truncated. "
+            "Get a fresh copy, or write it again with save_bundle()"
+        ) from exc
+    if "model.onnx" not in data or not ({"layer_info.json", "layer_info.txt"} & set(data)):
+        raise BundleError(f"bundle {str(path)!r} lacks model.onnx or layer information")
+    fmt = "json" if "layer_info.json" in data else "oneline"
+    text = data.get("layer_info.json", data.get("layer_info.txt")).decode("utf-8")
+    meta = json.loads(data["metadata.json"]) if "metadata.json" in data else {}
+    return ExplorationBundle(
+        path=path,
+        model_bytes=data["model.onnx"],
+        layer_info_text=text,
+        layer_info_format=meta.get("layer_info_format", fmt) if meta.get("layer_info_format") in ("json", "oneline", "none") else fmt,
+        profile_text=data["profile.json"].decode("utf-8") if "profile.json" in data else None,
+        metadata=meta,
+        plan=data.get("engine.plan"),
+    )

@@ -1,0 +1,219 @@
+"""The engine cache: built plans and their layer information, keyed by model + config + backend + target.
+
+Entry format (one file per key, ``<root>/<key[:2]>/<key>.engine``)::
+
+    b"TRTLABE1" | u32 little-endian header length | header JSON | plan | layer-info text (utf-8)
+
+The header names the key, the sizes and the sha256 of the plan and of the layer information;
+a read recomputes both, so a corrupt, truncated or foreign entry is detected, deleted and
+rebuilt — never loaded (a plan runs native code when deserialized). Writes go to a temp file
+in the same directory and are moved into place with ``os.replace`` (atomic on POSIX and
+Windows), so concurrent writers (threads or processes) leave one valid entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import struct
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CacheError, ConfigError
+
+__all__ = ["EngineCache", "CacheEntry", "default_cache_dir", "as_cache"]
+
+MAGIC = b"TRTLABE1"
+ENV_VAR = "TRTLAB_CACHE_DIR"
+SUFFIX = ".engine"
+
+
+def default_cache_dir() -> Path:
+    """``$TRTLAB_CACHE_DIR``, else ``~/.cache/trtlab/engines``."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "trtlab" / "engines"
+
+
+@dataclass
+class CacheEntry:
+    key: str
+    plan: bytes
+    layer_info_text: str
+    layer_info_format: str
+    meta: dict
+    path: Path
+
+
+class EngineCache:
+    """A folder of built engines. ``EngineCache()`` uses :func:`default_cache_dir`.
+
+    ``get(key)`` returns a verified :class:`CacheEntry` or None; ``put(key, engine)`` stores
+    a :class:`~trtlab.build.BuiltEngine`; ``size()`` -> ``(bytes, entries)``; ``clear()``.
+    The folder also keeps one TensorRT timing cache per backend version, reused across builds.
+    """
+
+    def __init__(self, path=None):
+        self.path = Path(path).expanduser() if path is not None else default_cache_dir()
+        # entry path -> (stat signature, header hashes) of entries this process already verified:
+        # an unchanged file (same inode, size, mtime and ctime, which every write changes) is not
+        # hashed again, so a repeat build in a notebook costs a file read, not two sha256 passes
+        self._verified: dict[Path, tuple[tuple, str, str]] = {}
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=self.path, prefix=".probe-", delete=True)
+            probe.close()
+        except OSError as exc:
+            raise CacheError(
+                f"the engine cache folder {str(self.path)!r} cannot be created or written ({exc.strerror or exc}); "
+                f"choose a writable folder with EngineCache(path=...) or ${ENV_VAR}, or build with cache=None"
+            ) from exc
+
+    # -- paths
+    def _entry_path(self, key: str) -> Path:
+        if not (len(key) == 64 and all(c in "0123456789abcdef" for c in key)):
+            raise ConfigError(f"cache key {key!r} is not a sha256 hex digest")
+        return self.path / key[:2] / (key + SUFFIX)
+
+    def timing_cache_path(self, info) -> Path:
+        """Where the timing cache of this backend (module + version) lives."""
+        safe = f"{info.module}-{info.version}".replace(os.sep, "_")
+        return self.path / "timing" / f"{safe}.cache"
+
+    # -- read
+    def get(self, key: str) -> CacheEntry | None:
+        """The verified entry for ``key``, or None (missing, or corrupt/foreign: then deleted)."""
+        path = self._entry_path(key)
+        try:
+            with open(path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                try:
+                    entry = self._read(key, fh, st.st_size, path, self._verified.get(path), sig)
+                    self._verified[path] = (sig, entry.meta["plan_sha256"], entry.meta["layers_sha256"])
+                    return entry
+                except ValueError as why:
+                    problem = why
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise CacheError(f"cannot read cache entry {str(path)!r}: {exc}") from exc
+        self._verified.pop(path, None)
+        warnings.warn(f"trtlab: discarding engine cache entry {path.name}: {problem}; the engine will be rebuilt",
+                      RuntimeWarning, stacklevel=3)
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        return None
+
+    @staticmethod
+    def _read(key: str, fh, size: int, path: Path, verified=None, sig=None) -> CacheEntry:
+        # read piecewise (header, plan, layers) so the plan is not copied out of a larger blob
+        head = fh.read(len(MAGIC) + 4)
+        if len(head) < len(MAGIC) + 4 or not head.startswith(MAGIC):
+            raise ValueError("not a trtlab cache entry (bad magic)")
+        (hlen,) = struct.unpack_from("<I", head, len(MAGIC))
+        try:
+            meta = json.loads(fh.read(hlen))
+        except (ValueError, UnicodeDecodeError):
+            raise ValueError("unreadable header") from None
+        if not isinstance(meta, dict) or meta.get("key") != key:
+            raise ValueError(f"entry belongs to key {meta.get('key') if isinstance(meta, dict) else None!r}")
+        pn, ln = int(meta.get("plan_bytes", -1)), int(meta.get("layers_bytes", -1))
+        if pn < 0 or ln < 0 or size != len(MAGIC) + 4 + hlen + pn + ln:
+            raise ValueError(f"size {size} does not match the header (truncated or padded)")
+        plan = fh.read(pn)
+        layers = fh.read(ln)
+        if len(plan) != pn or len(layers) != ln:
+            raise ValueError("truncated while reading")
+        if not (verified is not None and verified == (sig, meta.get("plan_sha256"), meta.get("layers_sha256"))):
+            if hashlib.sha256(plan).hexdigest() != meta.get("plan_sha256"):
+                raise ValueError("plan checksum mismatch")
+            if hashlib.sha256(layers).hexdigest() != meta.get("layers_sha256"):
+                raise ValueError("layer information checksum mismatch")
+        return CacheEntry(key, plan, layers.decode("utf-8"), meta.get("layer_info_format", "none"), meta, path)
+
+    # -- write
+    def put(self, key: str, engine) -> Path:
+        """Store a built engine under ``key`` atomically; returns the entry's path."""
+        layers = engine.layer_info_text.encode("utf-8")
+        meta = dict(engine.metadata())
+        meta.update({
+            "key": key,
+            "plan_bytes": len(engine.plan),
+            "layers_bytes": len(layers),
+            "layers_sha256": hashlib.sha256(layers).hexdigest(),
+        })
+        header = json.dumps(meta, sort_keys=True).encode()
+        path = self._entry_path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=SUFFIX)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(MAGIC + struct.pack("<I", len(header)) + header)
+                    fh.write(engine.plan)
+                    fh.write(layers)
+                os.replace(tmp, path)
+                st = path.stat()
+                self._verified[path] = ((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns),
+                                        meta["plan_sha256"], meta["layers_sha256"])
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError as exc:
+            raise CacheError(
+                f"cannot write to the engine cache {str(self.path)!r} ({exc.strerror or exc}); free some space, "
+                f"choose another folder (EngineCache(path=...) or ${ENV_VAR}), or build with cache=None"
+            ) from exc
+        return path
+
+    # -- housekeeping
+    def entries(self) -> list[Path]:
+        return sorted(p for p in self.path.glob(f"??/*{SUFFIX}") if p.is_file())
+
+    def size(self) -> tuple[int, int]:
+        """``(bytes, entries)`` of the cached engines (timing caches not counted as entries)."""
+        files = self.entries()
+        return sum(p.stat().st_size for p in files), len(files)
+
+    def clear(self) -> int:
+        """Delete every cached engine and timing cache; returns the number of engines removed."""
+        files = self.entries()
+        for p in files:
+            p.unlink(missing_ok=True)
+        for p in self.path.glob("timing/*.cache"):
+            p.unlink(missing_ok=True)
+        return len(files)
+
+    def __contains__(self, key: str) -> bool:
+        return self._entry_path(key).is_file()
+
+    def __repr__(self) -> str:
+        nbytes, n = self.size()
+        return f"EngineCache({str(self.path)!r}, {n} engines, {nbytes / 2**20:.1f} MiB)"
+
+    def _repr_html_(self) -> str:
+        nbytes, n = self.size()
+        return (f"<table><caption>trtlab engine cache</caption><tr><th>folder</th><td>{html.escape(str(self.path))}"
+                f"</td></tr><tr><th>engines</th><td>{n}</td></tr><tr><th>size</th><td>{nbytes / 2**20:.1f} MiB</td></tr></table>")
+
+
+def as_cache(cache) -> EngineCache | None:
+    """``None``/``False`` -> no cache; ``True`` -> default; a path -> that folder; an EngineCache as is."""
+    if cache is None or cache is False:
+        return None
+    if cache is True:
+        return EngineCache()
+    if isinstance(cache, EngineCache):
+        return cache
+    if isinstance(cache, (str, os.PathLike)):
+        return EngineCache(cache)
+    raise ConfigError(f"cache {cache!r} is not one of None, True, a folder path or an EngineCache")
