@@ -1,0 +1,400 @@
+"""`draw_onnx_graph`: the picture behind ``OnnxGraph.draw()``.
+
+Nodes are coloured by op type (with a legend) and labelled ``op type / short name``; options
+select a neighbourhood, highlight nodes (the others are dimmed), collapse nodes into one box
+per block (by regex), write tensor shapes on the edges, and expand If/Loop/Scan bodies. Large
+graphs switch to an overview: one box per name prefix (``inception_3a/...``) when the names
+have that structure, otherwise small unlabelled markers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Union
+
+import networkx as nx
+
+from ..errors import ConfigError, TrtlabError
+from .colors import COLLAPSED_COLOR, op_color
+from .drawing import Drawing, new_figure
+from .layout import check_direction, compute_layout
+from .render import draw_dag, figure_size_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..graph import OnnxGraph
+
+__all__ = ["draw_onnx_graph", "OVERVIEW_NODES"]
+
+#: above this many nodes, ``overview=None`` switches to an overview
+OVERVIEW_NODES = 300
+_MAX_LEGEND = 30
+_NAME_CHARS = 24
+
+Highlight = Union[str, Iterable[str], Callable[[object], bool], None]
+
+_BLOCK_OUTLINE = "#6a51a3"
+_BODY_OUTLINE = "#a0309a"
+
+
+def _op(G: nx.DiGraph, v: Hashable) -> str:
+    info = G.nodes[v].get("info")
+    if info is not None:
+        return str(getattr(info, "op_type", "?"))
+    return str(G.nodes[v].get("op_type", "?"))
+
+
+def _subgraphs(G: nx.DiGraph, v: Hashable) -> dict:
+    info = G.nodes[v].get("info")
+    return dict(getattr(info, "subgraphs", None) or {})
+
+
+def _short(name: str, limit: int = _NAME_CHARS) -> str:
+    """A node name short enough for a label: the tail of a long path-like name."""
+    s = str(name).strip("/")
+    if len(s) <= limit:
+        return s
+    parts = s.split("/")
+    tail = parts[-1]
+    for p in reversed(parts[:-1]):
+        if len(p) + 1 + len(tail) > limit - 1:
+            break
+        tail = p + "/" + tail
+    if len(tail) > limit - 1:
+        tail = tail[-(limit - 1):]
+    return "\u2026" + tail
+
+
+def _unknown(name: object, choices: Iterable[str], what: str = "node") -> ConfigError:
+    choices = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else (
+        f"; the graph has {len(choices)} nodes, e.g. {', '.join(repr(c) for c in choices[:3])}")
+    return ConfigError(f"no {what} named {name!r} in this graph{hint}")
+
+
+def _compile(pattern: str, what: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"{what} pattern {pattern!r} is not a valid regular expression ({exc}); "
+                          f"escape special characters with re.escape(...)") from exc
+
+
+def _resolve_highlight(G: nx.DiGraph, highlight: Highlight) -> set:
+    """Node names selected by a list of names, a regex string, or a callable on NodeInfo."""
+    if highlight is None:
+        return set()
+    if isinstance(highlight, str):
+        if highlight in G:
+            return {highlight}
+        rx = _compile(highlight, "highlight")
+        hits = {v for v in G if rx.search(str(v))}
+        if not hits:
+            raise ConfigError(f"highlight pattern {highlight!r} matches no node name; node names look like "
+                              f"{', '.join(repr(str(v)) for v in list(G)[:3])}")
+        return hits
+    if callable(highlight):
+        hits = set()
+        for v in G:
+            info = G.nodes[v].get("info", v)
+            try:
+                if highlight(info):
+                    hits.add(v)
+            except Exception as exc:
+                raise ConfigError(f"the highlight function raised {type(exc).__name__}: {exc} on node {v!r}; "
+                                  f"it is called with each node's NodeInfo and must return True or False") from exc
+        return hits
+    try:
+        names = list(highlight)
+    except TypeError:
+        raise ConfigError(f"highlight={highlight!r} is not supported; pass node names, a regex string, "
+                          f"or a function NodeInfo -> bool") from None
+    for name in names:
+        if name not in G:
+            raise _unknown(name, G.nodes)
+    return set(names)
+
+
+def _collapse_map(G: nx.DiGraph, collapse: str | Iterable[str]) -> dict:
+    """node -> block key for nodes matched by the collapse regex(es) (one block per match key)."""
+    patterns = [collapse] if isinstance(collapse, str) else list(collapse)
+    compiled = [_compile(p, "collapse") for p in patterns]
+    block: dict = {}
+    for rx, p in zip(compiled, patterns):
+        hit = False
+        for v in G:
+            if v in block:
+                continue
+            m = rx.search(str(v))
+            if m is None:
+                continue
+            hit = True
+            key = m.group(1) if rx.groups and m.group(1) is not None else m.group(0)
+            block[v] = key or p
+        if not hit:
+            raise ConfigError(f"collapse pattern {p!r} matches no node name; node names look like "
+                              f"{', '.join(repr(str(v)) for v in list(G)[:3])}")
+    return block
+
+
+def _prefix_map(G: nx.DiGraph, max_nodes: int) -> dict | None:
+    """Blocks by name prefix (``a/b/...`` -> ``a``, ``a/b``, ...): the deepest prefix depth that
+    leaves at most ``max_nodes`` boxes and at least halves the node count; None if none does."""
+    parts = {v: str(v).strip("/").split("/") for v in G}
+    n = len(parts)
+    best = None
+    for depth in range(1, 6):
+        keys = {v: "/".join(p[:depth]) + "/" if len(p) > depth else None for v, p in parts.items()}
+        sizes = Counter(k for k in keys.values() if k is not None)
+        mapping = {v: k for v, k in keys.items() if k is not None and sizes[k] > 1}
+        count = n - len(mapping) + len({k for k in mapping.values()})
+        if count <= max_nodes and count <= n / 2:
+            best = mapping
+        elif best is not None:
+            break
+    return best
+
+
+def _contract(G: nx.DiGraph, block: dict) -> tuple[nx.DiGraph, dict]:
+    """G with each block's nodes merged into one node; returns (graph, block key -> members).
+
+    Written here rather than with networkx.quotient_graph, which compares every pair of blocks
+    (quadratic) and is slow for thousands of nodes.
+    """
+    sizes = Counter(block.values())
+    key_of = {}
+    members: dict = {}
+    for v in G:
+        k = block.get(v)
+        if k is None or sizes[k] < 2:
+            key_of[v] = v
+            continue
+        box = k if k not in G else f"{k} (block)"
+        key_of[v] = box
+        members.setdefault(box, []).append(v)
+    H = nx.DiGraph()
+    for v in G:
+        b = key_of[v]
+        if b not in H:
+            H.add_node(b, **({"block": members[b]} if b in members else dict(G.nodes[v])))
+    for u, v, d in G.edges(data=True):
+        a, b = key_of[u], key_of[v]
+        if a == b:
+            continue
+        if H.has_edge(a, b):
+            H.edges[a, b]["tensors"] = H.edges[a, b].get("tensors", []) + list(d.get("tensors", []))
+        else:
+            H.add_edge(a, b, tensors=list(d.get("tensors", [])))
+    return H, members
+
+
+def _shape_label(tensors) -> str:
+    seen = []
+    for t in tensors or []:
+        s = t.shape_str() if hasattr(t, "shape_str") else str(getattr(t, "shape", "?"))
+        if s not in seen:
+            seen.append(s)
+    if len(seen) > 2:
+        seen = seen[:2] + ["\u2026"]
+    return ", ".join(seen)
+
+
+def draw_onnx_graph(
+    graph: OnnxGraph | nx.DiGraph,
+    *,
+    direction: str = "TB",
+    highlight: Highlight = None,
+    neighborhood: tuple[str, int] | str | None = None,
+    collapse: str | Iterable[str] | None = None,
+    overview: bool | str | None = None,
+    show_shapes: bool = False,
+    legend: bool = True,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    ax=None,
+    expand: Iterable[str] | None = None,
+) -> Drawing:
+    """Draw an ONNX graph (an :class:`~trtlab.graph.OnnxGraph`, or its ``.nx`` DiGraph).
+
+    - ``direction``: ``"TB"`` (top to bottom) or ``"LR"`` (left to right).
+    - ``highlight``: node names, a regex on names, or a function ``NodeInfo -> bool``; the
+      matching nodes get a red outline and every other node is dimmed.
+    - ``neighborhood``: ``(node, radius)`` (or just a node name, radius 1): draw only the nodes
+      within ``radius`` edges of ``node``.
+    - ``collapse``: a regex or list of regexes; matching nodes are merged into one box per match
+      (the first capture group if the regex has one, else the matched text), e.g.
+      ``r"^(inception_\\w+)/"`` gives one box per inception block.
+    - ``overview``: None = automatic above 300 nodes; True/"prefix" = one box per name prefix
+      when names have ``a/b/...`` structure, else markers; "markers" = small unlabelled markers;
+      False = always full labels.
+    - ``show_shapes``: write tensor shapes on the edges.
+    - ``expand``: names of If/Loop/Scan nodes whose bodies are drawn beside the graph (these
+      nodes are otherwise drawn collapsed, marked ``[+body]``).
+    - ``legend``, ``title`` (None = graph name and size; "" = none), ``figsize`` (inches; default
+      from the layout, capped), ``ax`` (draw into an existing matplotlib Axes).
+    """
+    try:
+        return _draw(graph, direction=direction, highlight=highlight, neighborhood=neighborhood,
+                     collapse=collapse, overview=overview, show_shapes=show_shapes, legend=legend,
+                     title=title, figsize=figsize, ax=ax, expand=expand)
+    except TrtlabError:
+        raise
+    except Exception as exc:  # the boundary: a notebook user gets a trtlab error, not a traceback
+        raise TrtlabError(f"drawing the graph failed: {type(exc).__name__}: {exc}. "
+                          f"Try overview=True, or a neighborhood=(node, radius) of the graph") from exc
+
+
+def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show_shapes, legend,
+          title, figsize, ax, expand) -> Drawing:
+    direction = check_direction(direction)
+    G0 = getattr(graph, "nx", graph)
+    if not isinstance(G0, nx.DiGraph):
+        raise ConfigError(f"draw_onnx_graph needs an OnnxGraph (from trtlab.load_onnx) or a networkx DiGraph, "
+                          f"got {type(graph).__name__}")
+    name = getattr(graph, "name", None) or G0.graph.get("name") or "graph"
+    if overview not in (None, True, False, "prefix", "markers"):
+        raise ConfigError(f"overview={overview!r} is not one of None, True, False, 'prefix', 'markers'")
+
+    # which nodes
+    G = G0
+    centre = None
+    if neighborhood is not None:
+        centre, radius = (neighborhood, 1) if isinstance(neighborhood, str) else tuple(neighborhood)
+        if centre not in G0:
+            raise _unknown(centre, G0.nodes)
+        if not isinstance(radius, int) or radius < 0:
+            raise ConfigError(f"neighborhood radius {radius!r} must be an int >= 0, e.g. ('{centre}', 2)")
+        G = G0.subgraph(nx.ego_graph(G0, centre, radius=radius, undirected=True).nodes)
+    hl = _resolve_highlight(G, highlight)
+
+    expand = list(expand or [])
+    for e in expand:
+        if e not in G:
+            raise _unknown(e, G.nodes)
+        if not _subgraphs(G, e):
+            raise ConfigError(f"node {e!r} ({_op(G, e)}) has no subgraph to expand; only If, Loop and Scan "
+                              f"nodes have bodies: {[v for v in G if _subgraphs(G, v)][:5]}")
+
+    # collapsing and overview
+    block = _collapse_map(G, collapse) if collapse is not None else {}
+    mode = "labels"
+    note = None
+    if overview is None:
+        overview = len(G) - len(block) > OVERVIEW_NODES
+    if overview and not block and overview != "markers":
+        block = _prefix_map(G, OVERVIEW_NODES) or {}
+        if block:
+            mode = "prefix"
+    H, members = _contract(G, block) if block else (G, {})
+    if overview and (overview == "markers" or len(H) > OVERVIEW_NODES):
+        mode = "markers"
+    if mode == "prefix":
+        note = f"overview: {len(G)} nodes in {len(H)} boxes by name prefix"
+    elif mode == "markers":
+        note = f"overview: {len(H)} nodes, unlabelled"
+    node_of = {}
+    for b, ms in members.items():
+        for v in ms:
+            node_of[v] = b
+    hl_drawn = {node_of.get(v, v) for v in hl}
+    if centre is not None and not hl:
+        hl_drawn = {node_of.get(centre, centre)}
+
+    # colours, labels, legend
+    colors, labels, outlines = {}, {}, {}
+    op_count: Counter = Counter()
+    for v in H:
+        if v in members:
+            colors[v] = COLLAPSED_COLOR
+            outlines[v] = _BLOCK_OUTLINE
+            ops = Counter(_op(G, m) for m in members[v])
+            op_count.update(ops)
+            top = ", ".join(f"{c} {o}" for o, c in ops.most_common(2))
+            labels[v] = f"{_short(v)}\n{len(members[v])} nodes: {top}"
+            continue
+        op = _op(G, v)
+        op_count[op] += 1
+        colors[v] = op_color(op)
+        body = _subgraphs(G, v)
+        labels[v] = f"{op}{' [+body]' if body else ''}\n{_short(v)}"
+        if body:
+            outlines[v] = _BODY_OUTLINE
+    legend_map = None
+    if legend and len(H):
+        ops = [o for o, _ in op_count.most_common()]
+        legend_map = {o: op_color(o) for o in ops[:_MAX_LEGEND]}
+        if len(ops) > _MAX_LEGEND:
+            legend_map[f"+{len(ops) - _MAX_LEGEND} more"] = "#ffffff"
+        if members:
+            legend_map["collapsed block"] = COLLAPSED_COLOR
+    edge_labels = None
+    if show_shapes:
+        edge_labels = {(u, v): _shape_label(d.get("tensors")) for u, v, d in H.edges(data=True)}
+
+    # figure
+    layout = compute_layout(H, direction)
+    labelled = mode != "markers"
+    own_figure = ax is None
+    if own_figure:
+        size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None)
+        legend_w = (2.0 if labelled else 1.6) if legend_map is not None else 0.0
+        body_w = 5.0 if expand else 0.0
+        if expand:
+            size = (size[0] + body_w, max(size[1], 4.0 * len(expand)))
+        fig = new_figure(size)
+        main_w = max(0.3, (size[0] - legend_w - body_w) / size[0])
+        ax = fig.add_axes((0.0, 0.0, main_w, 1.0))
+    else:
+        fig = ax.figure
+    if len(H) == 0:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "(empty graph: no nodes)", ha="center", va="center", transform=ax.transAxes)
+        artists = None
+    else:
+        artists = draw_dag(
+            H, ax=ax, layout=layout, colors=colors, labels=labels if labelled else None,
+            highlight=hl_drawn, dim_others=bool(hl), edge_labels=edge_labels, legend=legend_map,
+            outlines=outlines, legend_title="op type" if legend_map else None,
+        )
+    if title is None:
+        title = f"{name} \u2014 {len(G0)} nodes" + (f" ({note})" if note else "")
+        if neighborhood is not None:
+            title = f"{name} \u2014 neighbourhood of {centre!r}, radius {radius} ({len(G)} of {len(G0)} nodes)"
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+
+    if expand:
+        _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure)
+    return Drawing(fig, ax=ax, artists=artists, nodes=list(H.nodes), mode=mode, note=note)
+
+
+def _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure) -> None:
+    """Draw the bodies of the ``expand`` nodes in axes to the right of the main drawing."""
+    from matplotlib.patches import ConnectionPatch
+
+    bodies = [(e, attr, sub) for e in expand for attr, sub in _subgraphs(G, e).items()]
+    k = len(bodies)
+    w_in = fig.get_figwidth()
+    left = 1.0 - 5.0 / w_in if own_figure else 0.78
+    width = 0.98 - left
+    for i, (e, attr, sub) in enumerate(bodies):
+        top = 1.0 - i / k
+        sub_ax = fig.add_axes((left, top - 0.92 / k, width, 0.86 / k))
+        draw_onnx_graph(sub, ax=sub_ax, legend=False, direction="TB",
+                        title=f"body of {e!r} ({attr}): {len(sub.nx) if hasattr(sub, 'nx') else len(sub)} nodes")
+        for side in ("top", "bottom", "left", "right"):
+            sub_ax.spines[side].set_visible(True)
+        sub_ax.set_axis_on()
+        sub_ax.set_xticks([])
+        sub_ax.set_yticks([])
+        for spine in sub_ax.spines.values():
+            spine.set_edgecolor(_BODY_OUTLINE)
+            spine.set_linestyle("--")
+        if artists is not None:
+            x, y = artists.pos[node_of.get(e, e)]
+            fig.add_artist(ConnectionPatch(xyA=(x, y), coordsA=ax.transData, xyB=(0.0, 0.5),
+                                           coordsB=sub_ax.transAxes, color=_BODY_OUTLINE, linestyle="--",
+                                           linewidth=1.0, arrowstyle="->"))
