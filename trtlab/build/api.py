@@ -55,6 +55,16 @@ RUNTIME_API: dict[str, set[str]] = {
     "LayerInformationFormat": {"JSON"},
     "ILogger": {"log", "Severity"},
     # --- trtlab.runtime (runtime engineer): add your entries below this line ---
+    # (seeded from the syntax-tree scan of trtlab/runtime on first landing)
+    "TensorIOMode": {"INPUT"},
+    "TensorLocation": {"HOST"},
+    "Logger": {"WARNING"},
+    "IOutputAllocator": set(),
+    "IProfiler": set(),
+}
+RUNTIME_API["ICudaEngine"] = RUNTIME_API["ICudaEngine"] | {
+    "num_io_tensors", "get_tensor_name", "get_tensor_mode", "get_tensor_dtype", "get_tensor_shape",
+    "get_tensor_format_desc", "get_tensor_location", "get_tensor_profile_shape",
 }
 
 # members that exist only in some TensorRT versions; trtlab uses them only behind hasattr()

@@ -220,6 +220,11 @@ def _check_config(config: BuildConfig, info: BackendInfo, trt: ModuleType, src: 
             "model, and this model has no QuantizeLinear/DequantizeLinear nodes; quantize the model "
             "(e.g. with NVIDIA ModelOpt) or choose fp32/fp16"
         )
+    if config.timing_cache is not None and not _uses_timing_cache(info):
+        raise BackendError(
+            f"timing_cache {config.timing_cache!r}: {info.module} {info.version} has no timing cache (its timing "
+            "cache calls are no-ops since TensorRT for RTX 1.2); leave timing_cache=None with this backend"
+        )
     if config.compute_capability is not None:
         cc_enum = getattr(trt, "ComputeCapability", None)
         if cc_enum is None:
@@ -237,6 +242,11 @@ def _check_config(config: BuildConfig, info: BackendInfo, trt: ModuleType, src: 
             )
         if name == "CURRENT" and not info.gpu.devices:
             raise ConfigError("compute_capability 'current' needs a GPU here; name an architecture such as 'sm86'")
+
+
+def _uses_timing_cache(info: BackendInfo) -> bool:
+    # TensorRT for RTX deprecated the timing cache (no-op since 1.2): it times nothing ahead of time
+    return info.family != "tensorrt_rtx"
 
 
 def _network_inputs(network) -> list[tuple[str, tuple[int, ...]]]:
@@ -450,7 +460,7 @@ def _run_builder(trt, info, src: ModelSource, model_data: bytes, config: BuildCo
         bconfig.num_compute_capabilities = 1
         bconfig.set_compute_capability(getattr(trt.ComputeCapability, config.compute_capability.upper()), 0)
     timing_path = Path(config.timing_cache) if config.timing_cache else (
-        engine_cache.timing_cache_path(info) if engine_cache is not None else None)
+        engine_cache.timing_cache_path(info) if engine_cache is not None and _uses_timing_cache(info) else None)
     tcache = None
     if timing_path is not None:
         data = timing_path.read_bytes() if timing_path.is_file() else b""

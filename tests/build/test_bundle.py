@@ -1,0 +1,115 @@
+"""Saving/loading plans and exploration bundles; tampering and truncation are caught."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from trtlab import BundleError
+from trtlab.build import load_bundle, load_engine, save_bundle
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.rtx
+
+
+def test_plan_round_trip(built, tmp_path):
+    eng = built("inception_block")
+    path = eng.save(tmp_path / "ib.plan")
+    side = json.loads(Path(str(path) + ".json").read_text())
+    assert side["backend"] == "tensorrt_rtx_bindings" and side["plan_bytes"] == len(eng.plan)
+    loaded = load_engine(path, model=ROOT / "data" / "inception_block.onnx")
+    assert loaded.plan == eng.plan and loaded.config == eng.config
+    assert len(loaded.layer_info) == len(eng.layer_info)
+    assert loaded.fusion().summary() is not None
+
+
+def test_truncated_or_altered_plan(built, tmp_path):
+    eng = built("inception_block")
+    path = eng.save(tmp_path / "ib.plan")
+    path.write_bytes(eng.plan[: len(eng.plan) // 2])
+    with pytest.raises(BundleError, match="truncated or was altered"):
+        load_engine(path)
+    altered = bytearray(eng.plan)
+    altered[100] ^= 1
+    path.write_bytes(bytes(altered))
+    with pytest.raises(BundleError, match="sha256"):
+        load_engine(path)
+
+
+def test_plan_without_sidecar(built, tmp_path):
+    path = tmp_path / "bare.plan"
+    path.write_bytes(built("inception_block").plan)
+    with pytest.raises(BundleError, match="no sidecar"):
+        load_engine(path)
+    assert load_engine(path, verify=False).plan == path.read_bytes()
+    with pytest.raises(BundleError, match="does not exist"):
+        load_engine(tmp_path / "nope.plan")
+
+
+def test_bundle_from_built_engine(built, tmp_path):
+    eng = built("inception_block")
+    path = save_bundle(tmp_path / "ib.trtlab", eng)
+    b = load_bundle(path)
+    assert b.model_bytes == eng.model_bytes and b.layer_info_text == eng.layer_info_text
+    assert b.metadata["backend"] == "tensorrt_rtx_bindings" and b.plan is None and b.profile is None
+    assert len(b.layer_info) == len(eng.layer_info) and len(b.onnx) == len(eng.onnx)
+    r1, r2 = b.fusion(), eng.fusion()
+    assert [layer.onnx_nodes for layer in r1.layers] == [layer.onnx_nodes for layer in r2.layers]
+    assert "<table>" in b._repr_html_()
+
+
+def test_bundle_from_parts_with_profile(fixtures, tmp_path):
+    folder = fixtures / "trt-layerinfo" / "resnet18-a100-fp32"
+    path = save_bundle(tmp_path / "r.trtlab", {
+        "onnx": ROOT / "data" / "resnet18.onnx",
+        "layer_info": folder / "engine.graph.json",
+        "profile": folder / "engine.profile.json",
+        "metadata": {"device": "A100"},
+    })
+    b = load_bundle(path)
+    assert b.layer_info_format == "json" and len(b.layer_info) == 32
+    assert b.profile is not None and len(b.profile.layers) > 0 and b.metadata["device"] == "A100"
+
+
+def _rewrite(path: Path, member: str, data: bytes):
+    with zipfile.ZipFile(path) as zf:
+        items = {n: zf.read(n) for n in zf.namelist()}
+    items[member] = data
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, d in items.items():
+            zf.writestr(n, d)
+
+
+def test_altered_truncated_and_foreign_bundles(built, tmp_path):
+    eng = built("inception_block")
+    good = save_bundle(tmp_path / "ib.trtlab", eng)
+    blob = good.read_bytes()
+
+    altered = tmp_path / "altered.trtlab"
+    altered.write_bytes(blob)
+    _rewrite(altered, "layer_info.txt", b"Layers:\nName: evil")
+    with pytest.raises(BundleError, match="does not match its sha256"):
+        load_bundle(altered)
+
+    truncated = tmp_path / "truncated.trtlab"
+    truncated.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(BundleError, match="truncated"):
+        load_bundle(truncated)
+
+    extra = tmp_path / "extra.trtlab"
+    extra.write_bytes(blob)
+    _rewrite(extra, "payload.so", b"\x7fELF")
+    with pytest.raises(BundleError, match="not in its manifest"):
+        load_bundle(extra)
+
+    foreign = tmp_path / "foreign.zip"
+    with zipfile.ZipFile(foreign, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    with pytest.raises(BundleError, match="not a trtlab bundle"):
+        load_bundle(foreign)
+
+    with pytest.raises(BundleError, match="does not exist"):
+        load_bundle(tmp_path / "missing.trtlab")

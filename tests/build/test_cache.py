@@ -1,0 +1,136 @@
+"""The engine cache: hits, verification, corruption, concurrency, bad folders."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import pytest
+
+from trtlab import BackendError, CacheError
+from trtlab.build import BuildConfig, EngineCache, build_engine
+from trtlab.build.cache import default_cache_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "data" / "inception_block.onnx"
+
+pytestmark = pytest.mark.rtx
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return EngineCache(tmp_path / "engines")
+
+
+def test_repeat_build_comes_from_cache(rtx, cache):
+    first = build_engine(MODEL, cache=cache)
+    again = build_engine(MODEL, cache=cache)
+    assert not first.from_cache and again.from_cache
+    assert again.plan == first.plan and again.layer_info_text == first.layer_info_text
+    assert again.key == first.key and len(again.layer_info) == len(first.layer_info)
+    assert cache.size()[1] == 1 and cache.size()[0] > len(first.plan)
+    # a fresh cache object (another process, say) verifies the entry by hash and uses it too
+    other = build_engine(MODEL, cache=EngineCache(cache.path))
+    assert other.from_cache and other.plan == first.plan
+    # the cached engine explores like the built one
+    assert other.fusion().summary() is not None
+
+
+def test_config_model_and_target_change_the_key(rtx, cache, fixtures):
+    a = build_engine(MODEL, cache=cache)
+    b = build_engine(MODEL, BuildConfig(opt_level=1), cache=cache)
+    c = build_engine(MODEL, BuildConfig(compute_capability="sm89"), cache=cache)
+    d = build_engine(fixtures / "onnx" / "conv.onnx", cache=cache)
+    assert len({a.key, b.key, c.key, d.key}) == 4 and not (b.from_cache or c.from_cache or d.from_cache)
+    assert cache.size()[1] == 4
+
+
+def _entry(cache: EngineCache) -> Path:
+    (path,) = cache.entries()
+    return path
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "garbage"])
+def test_corrupt_entry_is_detected_and_rebuilt(rtx, cache, damage):
+    first = build_engine(MODEL, cache=cache)
+    path = _entry(cache)
+    blob = bytearray(path.read_bytes())
+    if damage == "flip":
+        blob[len(blob) // 2] ^= 0xFF
+    elif damage == "truncate":
+        blob = blob[: len(blob) - 1000]
+    else:
+        blob = bytearray(b"not an engine at all")
+    path.write_bytes(bytes(blob))
+    for c in (cache, EngineCache(cache.path)):  # same process (memo) and a fresh one
+        with pytest.warns(RuntimeWarning, match="discarding"):
+            again = build_engine(MODEL, cache=c)
+        assert not again.from_cache and again.plan == first.plan  # rebuilt, never loaded
+        path.write_bytes(bytes(blob))
+    path.unlink()
+
+
+def test_foreign_entry_is_not_loaded(rtx, cache, fixtures):
+    a = build_engine(MODEL, cache=cache)
+    b = build_engine(fixtures / "onnx" / "conv.onnx", cache=cache)
+    pa = cache._entry_path(a.key)
+    pa.write_bytes(cache._entry_path(b.key).read_bytes())  # b's entry under a's key
+    with pytest.warns(RuntimeWarning, match="belongs to key"):
+        again = build_engine(MODEL, cache=cache)
+    assert not again.from_cache and again.plan != b.plan
+
+
+def test_concurrent_writers_leave_one_valid_entry(rtx, cache):
+    results, errors = [], []
+
+    def work():
+        try:
+            results.append(build_engine(MODEL, cache=EngineCache(cache.path)))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 4
+    assert cache.size()[1] == 1
+    assert not list(cache.path.glob("**/.tmp-*"))  # no temp files left behind
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a damaged entry would warn
+        hit = EngineCache(cache.path).get(results[0].key)
+    assert hit is not None and hit.plan in {r.plan for r in results}
+
+
+def test_unwritable_cache_dir_is_a_cache_error(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    with pytest.raises(CacheError) as e:
+        EngineCache(blocker / "engines")
+    assert "a_file" in str(e.value) and "cache=None" in str(e.value)
+
+
+def test_size_clear_and_default_location(rtx, cache, monkeypatch, tmp_path):
+    build_engine(MODEL, cache=cache)
+    assert cache.size()[1] == 1 and "1 engines" in repr(cache) and "<table>" in cache._repr_html_()
+    # TensorRT for RTX has no timing cache (its calls are no-ops): none is written, and asking is an error
+    assert not list(cache.path.glob("timing/*.cache"))
+    with pytest.raises(BackendError, match="no timing cache"):
+        build_engine(MODEL, BuildConfig(timing_cache=str(tmp_path / "t.cache")))
+    assert cache.clear() == 1 and cache.size() == (0, 0)
+    monkeypatch.setenv("TRTLAB_CACHE_DIR", str(tmp_path / "env-cache"))
+    assert default_cache_dir() == tmp_path / "env-cache" and EngineCache().path == tmp_path / "env-cache"
+    monkeypatch.delenv("TRTLAB_CACHE_DIR")
+    assert default_cache_dir() == Path.home() / ".cache" / "trtlab" / "engines"
+
+
+def test_cache_argument_forms(rtx, tmp_path):
+    e1 = build_engine(MODEL, cache=str(tmp_path / "c"))
+    e2 = build_engine(MODEL, cache=tmp_path / "c")
+    assert e2.from_cache and e1.key == e2.key
+    from trtlab import ConfigError
+
+    with pytest.raises(ConfigError, match="cache"):
+        build_engine(MODEL, cache=42)
