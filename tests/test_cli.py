@@ -1,0 +1,103 @@
+"""The ``trtlab`` command: show, build (the README's main job), info, fusion; errors exit 2 in one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trtlab.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOGLENET = ROOT / "data" / "googlenet.onnx"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRTLAB_CACHE_DIR", str(tmp_path / "engine-cache"))
+
+
+def test_main_job_builds_googlenet_end_to_end(tmp_path):
+    """README: ``trtlab build data/googlenet.onnx -o out/googlenet`` (a real process, real RTX build)."""
+    pytest.importorskip("tensorrt_rtx_bindings")
+    if not GOOGLENET.is_file():
+        pytest.skip("data/googlenet.onnx not generated")
+    out = tmp_path / "out" / "googlenet"
+    proc = subprocess.run([sys.executable, "-m", "trtlab.cli", "build", str(GOOGLENET), "-o", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "coverage" in proc.stdout and "vertical" in proc.stdout
+    for name in ("googlenet.plan", "googlenet.plan.json", "layer_info.txt", "engine_plan.json", "summary.txt",
+                 "googlenet.trtlab", "googlenet.fusion.png"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert (out / "googlenet.fusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the written layer information maps again through `trtlab fusion`
+    assert main(["fusion", str(GOOGLENET), str(out / "layer_info.txt"), "-o", str(tmp_path / "f")]) == 0
+    assert (tmp_path / "f" / "googlenet.fusion.png").is_file()
+
+
+def test_build_options_and_cache(tmp_path, capsys):
+    pytest.importorskip("tensorrt_rtx_bindings")
+    model = str(ROOT / "data" / "inception_block.onnx")
+    assert main(["build", model, "--fp16", "--opt-level", "2", "--workspace", "256"]) == 0
+    first = capsys.readouterr().out
+    assert "(fp16) in" in first and "coverage" in first
+    assert main(["build", model, "--fp16", "--opt-level", "2", "--workspace", "256"]) == 0
+    assert "from the engine cache" in capsys.readouterr().out
+    assert main(["build", model, "--fp16", "--opt-level", "2", "--workspace", "256", "--no-cache"]) == 0
+    assert "from the engine cache" not in capsys.readouterr().out
+
+
+def test_info_prints_the_backend_table(capsys):
+    pytest.importorskip("tensorrt_rtx_bindings")
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "tensorrt_rtx_bindings" in out and "can run engines here" in out
+
+
+def test_show(tmp_path, capsys):
+    model = ROOT / "data" / "inception_block.onnx"
+    assert main(["show", str(model), "-o", str(tmp_path), "--format", "svg"]) == 0
+    assert "Conv" in capsys.readouterr().out
+    assert (tmp_path / "inception_block.svg").is_file() and (tmp_path / "inception_block.summary.txt").is_file()
+
+
+@pytest.mark.parametrize("argv, word", [
+    (["build", "/no/such/model.onnx"], "does not exist"),
+    (["build", "{fixtures}/onnx/custom_op_node.onnx"], "NegPos"),
+    (["build", "{data}/inception_block.onnx", "--shapes", "x:1x3,1x3,1x3"], "no such input"),
+    (["build", "{data}/inception_block.onnx", "--shapes", "input:4x3x64x64,2x3x64x64,1x3x64x64"], "min <= opt <= max"),
+    (["build", "{data}/inception_block.onnx", "--opt-level", "9"], "opt_level 9"),
+    (["build", "{data}/inception_block.onnx", "--compute-capability", "sm99"], "sm99"),
+    (["build", "{data}/inception_block.onnx", "--cache-dir", "{blocker}/cache"], "cannot be created"),
+    (["show", "{blocker}"], "blocker"),
+    (["fusion", "{data}/inception_block.onnx", "{blocker}"], ""),
+])
+def test_errors_are_one_line_exit_2(argv, word, tmp_path, capsys, fixtures):
+    pytest.importorskip("tensorrt_rtx_bindings")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a model")
+    argv = [a.format(fixtures=fixtures, data=ROOT / "data", blocker=blocker) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("trtlab: error: ") and err.count("\n") == 1 and word in err
+    assert "Traceback" not in err
+
+
+def test_no_traceback_in_a_real_process(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"garbage" * 100)
+    proc = subprocess.run([sys.executable, "-m", "trtlab.cli", "build", str(bad)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "bad.onnx" in proc.stderr
+    debug = subprocess.run([sys.executable, "-m", "trtlab.cli", "--debug", "build", str(bad)], capture_output=True,
+                           text=True, timeout=120)
+    assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["build"])
+    assert e.value.code == 2
