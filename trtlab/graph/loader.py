@@ -6,6 +6,7 @@ Everything that can fail inside onnx/protobuf is caught here and re-raised as
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Union
@@ -133,10 +134,12 @@ def _external_tensors(model: onnx.ModelProto):
 
 # bits per element of the types whose raw_data is packed below a byte
 _SUB_BYTE_BITS = {"INT4": 4, "UINT4": 4, "FLOAT4E2M1": 4, "INT2": 2, "UINT2": 2}
+_DTYPE_NAMES = {v: k for k, v in onnx.TensorProto.DataType.items()}
 
 
+@functools.lru_cache(maxsize=None)
 def _itemsize_bits(data_type: int) -> int | None:
-    name = onnx.TensorProto.DataType.Name(data_type) if data_type in onnx.TensorProto.DataType.values() else ""
+    name = _DTYPE_NAMES.get(data_type, "")
     if name in _SUB_BYTE_BITS:
         return _SUB_BYTE_BITS[name]
     if not name or name in ("STRING", "UNDEFINED"):
@@ -177,7 +180,7 @@ def check_tensor_sizes(model: onnx.ModelProto, label: str, warnings: list[str]) 
             have = len(tensor.raw_data)
             if expected is not None and have != expected:
                 raise ModelLoadError(
-                    f"{where} declares dims {list(tensor.dims)} ({onnx.TensorProto.DataType.Name(tensor.data_type)}, "
+                    f"{where} declares dims {list(tensor.dims)} ({_DTYPE_NAMES.get(tensor.data_type, '?')}, "
                     f"{expected:,} bytes) but stores {have:,} bytes; the model is corrupt. Export it again."
                 )
             continue
@@ -191,7 +194,7 @@ def check_tensor_sizes(model: onnx.ModelProto, label: str, warnings: list[str]) 
             if numel > 0:
                 stripped.append(tensor.name)
             continue
-        name = onnx.TensorProto.DataType.Name(tensor.data_type) if tensor.data_type in onnx.TensorProto.DataType.values() else ""
+        name = _DTYPE_NAMES.get(tensor.data_type, "")
         if name.startswith("COMPLEX"):
             allowed = {2 * numel}
         elif name in _SUB_BYTE_BITS:  # packed into int32_data

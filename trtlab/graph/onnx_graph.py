@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+import gc
 import html
 import os
 import warnings as _warnings
@@ -307,6 +308,10 @@ def load_onnx(
             data outside its folder, or the graph is invalid (a cycle, a tensor produced twice).
     """
     model, where, label = loader.read_model(src, base_dir)
+    # Building creates many small objects that all stay alive; pausing the cyclic garbage
+    # collector avoids rescanning them over and over (about a third of the time at 5,000 nodes).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         warnings: list[str] = []
         loader.check_tensor_sizes(model, label, warnings)
@@ -319,6 +324,9 @@ def load_onnx(
         raise
     except Exception as exc:  # the boundary: nothing from deep inside onnx/networkx escapes raw
         raise ModelLoadError(f"could not read the ONNX graph of {label}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 _DTYPE_NAMES: dict[int, str] = {}
