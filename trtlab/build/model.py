@@ -12,6 +12,7 @@ import onnx
 
 from .._optional import require
 from ..errors import ConfigError, ModelLoadError
+from ..graph.loader import check_external_data
 
 __all__ = ["ModelSource", "read_model", "to_fp16", "has_qdq"]
 
@@ -81,7 +82,12 @@ def _digest(data: bytes, path: Path | None, proto_fn) -> tuple[str, list[Path]]:
     ext_paths: list[Path] = []
     # "location" is the key of every external-data entry: without it, nothing to read (no parse needed)
     if b"location" in data:
-        for name in _external_files(proto_fn()):
+        names = _external_files(proto_fn())
+        if names and path is not None:
+            # refuse absolute locations, "../" escapes and symlinks out of the model's folder
+            # before reading anything (the same check as trtlab.load_onnx)
+            check_external_data(proto_fn(), path.parent, repr(str(path)))
+        for name in names:
             if path is None:
                 raise ModelLoadError(
                     f"the model keeps weights in an external file {name!r}, but was given as bytes; "
