@@ -156,6 +156,10 @@ def _profile_from(data: object, label: str) -> Profile:
         total = _num(rec.get("timeMs", avg), where, "timeMs")
         med = _num(rec.get("medianMs"), where, "medianMs", required=False)
         pct = _num(rec.get("percentage", float("nan")), where, "percentage") if "percentage" in rec else float("nan")
+        for key, value in (("timeMs", total), ("averageMs", avg), ("medianMs", med), ("percentage", pct)):
+            if value is not None and value < 0:
+                raise LayerInfoError(f"{where} ({shorten(name, 50)!r}): '{key}' is {value}, but layer times and "
+                                     "shares cannot be negative; the profile is corrupt or was edited")
         layers.append(LayerTime(name, total, avg, med, pct))
     if not layers:
         raise LayerInfoError(f"{label} holds no layer timings; expected trtexec --exportProfile output")
