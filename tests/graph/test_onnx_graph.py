@@ -273,3 +273,21 @@ def test_topological_order_follows_edges_even_if_the_file_is_unsorted():
     g = load_onnx(_model(nodes, [x], [_vi("b")]))
     assert g.topological_order() == ["first", "second"]
     assert [n.name for n in g.nodes] == ["first", "second"] and list(g) == ["first", "second"]
+
+
+def test_scan_body_is_a_subgraph():
+    # Scan summing the rows of x: state s, scanned input row, outputs final s and every partial sum
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s_in", "row"], ["s_out"], name="acc"),
+         helper.make_node("Identity", ["s_out"], ["partial"], name="copy")],
+        "scan_body",
+        [_vi("s_in", [3]), _vi("row", [3])],
+        [_vi("s_out", [3]), _vi("partial", [3])],
+    )
+    nodes = [helper.make_node("Scan", ["s0", "x"], ["s", "partials"], name="scan", body=body, num_scan_inputs=1)]
+    g = load_onnx(_model(nodes, [_vi("s0", [3]), _vi("x", [4, 3])], [_vi("s"), _vi("partials")]))
+    scan = g.node("scan")
+    assert list(scan.subgraphs) == ["body"] and scan.attributes == {"num_scan_inputs": 1}
+    inner = scan.subgraphs["body"]
+    assert inner.topological_order() == ["acc", "copy"] and inner.nx.has_edge("acc", "copy")
+    assert g.tensor("partials").shape == (4, 3)  # shape inference went through the body

@@ -2,6 +2,13 @@
 
 Everything that can fail inside onnx/protobuf is caught here and re-raised as
 :class:`~trtlab.errors.ModelLoadError` naming the file and what to do.
+
+``onnx.checker`` is deliberately not run on load: it rejects many real, usable models (onnx
+1.2x refuses graph outputs without a shape, i.e. most of Polygraphy's test models, and custom
+domains without an opset import), and it needs a file path to check external data. trtlab's
+own checks below refuse only what would make the graph wrong or unsafe (undecodable files,
+corrupt tensor sizes, external data outside the model's folder, cycles, tensors produced twice)
+and report the rest as warnings on the graph.
 """
 
 from __future__ import annotations
