@@ -91,3 +91,28 @@ VARIABLES: dict[str, str] = {
     "trt_runtime": "Runtime",
     "cuda_engine": "ICudaEngine",
 }
+
+
+# --- trtlab.runtime (runtime engineer's block) -------------------------------------------------
+# What InferenceSession and the binding table use (TensorRT 10/11 name-based API only), merged
+# into RUNTIME_API so the same checks cover it. IOutputAllocator's reallocate_output(_async) /
+# notify_shape are overrides (not attributes of the base class); tests/runtime checks them.
+_SESSION_API: dict[str, set[str]] = {
+    "Runtime": {"deserialize_cuda_engine"},
+    "Logger": {"WARNING"},
+    "ICudaEngine": {"num_io_tensors", "get_tensor_name", "get_tensor_mode", "get_tensor_dtype",
+                    "get_tensor_shape", "get_tensor_location", "get_tensor_profile_shape",
+                    "get_tensor_format_desc", "create_execution_context", "num_optimization_profiles"},
+    "IExecutionContext": {"set_input_shape", "get_tensor_shape", "infer_shapes", "set_tensor_address",
+                          "set_output_allocator", "execute_async_v3", "set_optimization_profile_async",
+                          "profiler", "enqueue_emits_profile", "report_to_profiler"},
+    "TensorIOMode": {"INPUT", "OUTPUT"},
+    "TensorLocation": {"HOST", "DEVICE"},
+    "DataType": {"name", "FLOAT", "HALF", "BF16", "INT8", "UINT8", "INT32", "INT64", "BOOL", "FP8"},
+    "IProfiler": {"report_layer_time"},
+    "IOutputAllocator": set(),
+}
+for _cls, _members in _SESSION_API.items():
+    RUNTIME_API.setdefault(_cls, set()).update(_members)
+VARIABLES.update({"context": "IExecutionContext"})
+# --- end of trtlab.runtime's block ---------------------------------------------------------------

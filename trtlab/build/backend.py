@@ -134,6 +134,9 @@ class BackendInfo:
         w = max(len(k) for k, _ in rows)
         return "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
 
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text view: the table
+        printer.text(str(self))
+
     def _repr_html_(self) -> str:
         body = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>{html.escape(v)}</td></tr>"

@@ -207,12 +207,12 @@ class ExplorationBundle:
     """An opened bundle: ``.onnx``, ``.layer_info``, ``.profile`` (or None), ``.metadata``, ``.fusion()``."""
 
     path: Path
-    model_bytes: bytes
-    layer_info_text: str
+    model_bytes: bytes = field(repr=False)
+    layer_info_text: str = field(repr=False)
     layer_info_format: str
-    profile_text: str | None
+    profile_text: str | None = field(repr=False)
     metadata: dict
-    plan: bytes | None = None
+    plan: bytes | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
