@@ -1,0 +1,306 @@
+"""InferenceSession against the CPU doubles of TensorRT (fake_trt) and CUDA (fake_cuda)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import fake_trt
+from conftest import DDS, IDENTITY
+from fake_cuda import PAGEABLE_GBPS, PINNED_GBPS, FakeDeviceArray
+from trtlab.errors import BindingError, BundleError, ConfigError, SessionClosedError, TrtlabError
+from trtlab.runtime import BenchmarkResult, InferenceSession, random_inputs
+
+
+def _inputs(batch=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"x": rng.standard_normal((batch, 3, 8, 8)).astype(np.float32),
+            "mask": rng.integers(-5, 5, (2, 5)).astype(np.int32)}
+
+
+# ---------------------------------------------------------------- binding table
+def test_binding_table_reads_the_engine(session):
+    b = session.bindings
+    assert b.names == ["x", "mask", "y", "mask_out"]
+    assert [x.name for x in b.inputs] == ["x", "mask"] and [x.name for x in b.outputs] == ["y", "mask_out"]
+    x = b["x"]
+    assert (x.mode, x.shape, x.dtype, x.location, x.dynamic) == ("input", (-1, 3, 8, 8), "float32", "device", True)
+    assert x.profile == ((1, 3, 8, 8), (4, 3, 8, 8), (16, 3, 8, 8))
+    assert x.nbytes == 16 * 3 * 8 * 8 * 4            # sized at the profile's max
+    assert b["mask"].nbytes == 40 and b["mask"].profile is None and b["mask"].dtype == "int32"
+    assert b["y"].nbytes is None                      # known only once the input shape is set
+    html = session._repr_html_()
+    for name in b.names:
+        assert f">{name}<" in html
+    assert "1x3x8x8 / 4x3x8x8 / 16x3x8x8" in str(b)
+    with pytest.raises(BindingError, match="no I/O tensor named 'nope'"):
+        b["nope"]
+
+
+# ---------------------------------------------------------------- running
+def test_run_copies_through_the_engine_and_times_each_phase(session, cuda):
+    feeds = _inputs()
+    out = session.run(feeds)
+    assert np.array_equal(out["y"], feeds["x"]) and out["y"].dtype == np.float32
+    assert np.array_equal(out["mask_out"], feeds["mask"])
+    t = session.last_timing
+    in_bytes = feeds["x"].nbytes + feeds["mask"].nbytes
+    # the simulated link moves pinned memory at PINNED_GBPS: events must sit around each phase
+    assert t.h2d_ms == pytest.approx(in_bytes / (PINNED_GBPS * 1e9) * 1e3)
+    assert t.d2h_ms == pytest.approx(in_bytes / (PINNED_GBPS * 1e9) * 1e3)
+    assert t.compute_ms > 0 and t.latency_ms == pytest.approx(t.h2d_ms + t.compute_ms + t.d2h_ms)
+    # returned arrays are copies: the next run must not change them
+    first = out["y"].copy()
+    session.run(_inputs(seed=1))
+    assert np.array_equal(out["y"], first)
+
+
+def test_pageable_staging_is_slower_than_pinned(engine, cuda):
+    feeds = _inputs(batch=16)
+    with InferenceSession(engine, cuda=cuda, pinned=False) as s:
+        out = s.run(feeds)
+        assert np.array_equal(out["y"], feeds["x"])
+        assert s.last_timing.h2d_ms == pytest.approx(
+            (feeds["x"].nbytes + feeds["mask"].nbytes) / (PAGEABLE_GBPS * 1e9) * 1e3)
+        pageable = s.benchmark(n=5, warmup=1, inputs=feeds)
+        pinned = s.benchmark(n=5, warmup=1, inputs=feeds, pinned=True)
+    assert not pageable.pinned and pinned.pinned
+    assert pageable.stats["h2d"].median == pytest.approx(pinned.stats["h2d"].median * PINNED_GBPS / PAGEABLE_GBPS)
+
+
+def test_inputs_in_the_pinned_buffer_are_not_copied_again(session):
+    staged = session.input_buffer("x", (2, 3, 8, 8))
+    staged[:] = 3.0
+    mask = np.zeros((2, 5), np.int32)
+    out = session.run({"x": staged, "mask": mask})
+    assert np.all(out["y"] == 3.0)
+    # only the mask went through np.copyto; the staged input was used in place
+    assert session.input_buffer("x", (2, 3, 8, 8)) is not staged  # a fresh view ...
+    assert np.shares_memory(session.input_buffer("x", (2, 3, 8, 8)), staged)  # ... of the same memory
+
+
+def test_buffers_grow_with_shapes_and_never_shrink(session, cuda):
+    session.run(_inputs(batch=2))
+    slot = session._slots["x"]
+    ptr2, size2 = slot.device.ptr, slot.device.nbytes
+    session.run(_inputs(batch=2))
+    assert slot.device.ptr == ptr2                       # same shape: same buffer
+    session.run(_inputs(batch=8))
+    assert slot.device.nbytes == 8 * 3 * 8 * 8 * 4 > size2
+    ptr8 = slot.device.ptr
+    out = session.run(_inputs(batch=1, seed=3))
+    assert slot.device.ptr == ptr8                       # smaller shape reuses the larger buffer
+    assert out["y"].shape == (1, 3, 8, 8)
+    assert np.array_equal(out["y"], _inputs(batch=1, seed=3)["x"])
+
+
+def test_set_input_shape_checks_the_profile(session):
+    session.set_input_shape("x", (16, 3, 8, 8))
+    assert tuple(session.context.get_tensor_shape("y")) == (16, 3, 8, 8)
+    with pytest.raises(BindingError, match=r"outside optimization profile 0: min \(1, 3, 8, 8\), max \(16, 3, 8, 8\)"):
+        session.set_input_shape("x", (17, 3, 8, 8))
+    with pytest.raises(BindingError, match="'y' is not an input"):
+        session.set_input_shape("y", (1, 3, 8, 8))
+    assert tuple(session.context.get_tensor_shape("y")) == (16, 3, 8, 8)   # unchanged by the refusals
+
+
+def test_shape_refused_by_tensorrt_is_a_binding_error(session, monkeypatch):
+    monkeypatch.setattr(session.context, "set_input_shape", lambda name, shape: False)
+    with pytest.raises(BindingError, match="TensorRT refused shape"):
+        session.run(_inputs(batch=3))
+
+
+# ---------------------------------------------------------------- bad inputs leave the session usable
+BAD = [
+    ({"x": np.zeros((4, 3, 8, 8), np.float32), "mask": np.zeros((2, 5), np.int32), "z": np.zeros(1)},
+     r"unknown input name\(s\) \['z'\]; this engine's inputs are \['x', 'mask'\]"),
+    ({"x": np.zeros((4, 3, 8, 8), np.float32)}, r"missing input\(s\) \['mask'\]"),
+    ({"x": np.zeros((4, 3, 8, 8), np.float64), "mask": np.zeros((2, 5), np.int32)},
+     r"input 'x' has dtype float64; the engine expects float32"),
+    ({"x": np.zeros((4, 3, 8), np.float32), "mask": np.zeros((2, 5), np.int32)},
+     r"input 'x' has rank 3 .* expects rank 4 \(\?, 3, 8, 8\)"),
+    ({"x": np.zeros((4, 3, 8, 9), np.float32), "mask": np.zeros((2, 5), np.int32)},
+     r"dimension 3 must be 8"),
+    ({"x": np.zeros((32, 3, 8, 8), np.float32), "mask": np.zeros((2, 5), np.int32)},
+     r"shape \(32, 3, 8, 8\) is outside optimization profile 0"),
+    ({"x": np.zeros((4, 3, 8, 16), np.float32)[..., ::2], "mask": np.zeros((2, 5), np.int32)},
+     r"input 'x' is not C-contiguous; pass np.ascontiguousarray"),
+    ({"x": "not an array", "mask": np.zeros((2, 5), np.int32)}, r"input 'x' is a str"),
+]
+
+
+@pytest.mark.parametrize("feeds,message", BAD, ids=["name", "missing", "dtype", "rank", "static-dim", "profile",
+                                                      "non-contiguous", "type"])
+def test_bad_inputs_are_clear_errors_and_the_session_stays_usable(session, feeds, message):
+    session.run(_inputs(batch=4))
+    executions = session.context.executions
+    with pytest.raises(BindingError, match=message):
+        session.run(feeds)
+    assert session.context.executions == executions          # nothing was enqueued
+    good = _inputs(batch=5, seed=9)
+    assert np.array_equal(session.run(good)["y"], good["x"])
+
+
+def test_closed_session(engine, cuda):
+    s = InferenceSession(engine, cuda=cuda)
+    s.run(_inputs())
+    s.close()
+    s.close()  # twice is fine
+    assert s.closed and "closed" in repr(s) and "closed" in s._repr_html_()
+    for call in (lambda: s.run(_inputs()), lambda: s.benchmark(2), lambda: s.set_input_shape("x", (1, 3, 8, 8)),
+                 lambda: s.profile_layers(n=1), lambda: s.input_buffer("x")):
+        with pytest.raises(SessionClosedError, match="create a new one"):
+            call()
+    assert cuda.used == 0
+
+
+def test_close_frees_everything(engine, cuda):
+    before = cuda.mem_get_info()[0]
+    with InferenceSession(engine, cuda=cuda, cuda_graph=True) as s:
+        for b in (1, 16, 16, 16, 3):
+            s.run(_inputs(batch=b))
+        assert cuda.mem_get_info()[0] < before
+    assert cuda.mem_get_info()[0] == before and not cuda._pinned
+
+
+# ---------------------------------------------------------------- device arrays
+def test_device_arrays_are_bound_without_a_copy(session, cuda):
+    x = FakeDeviceArray(cuda, (4, 3, 8, 8), np.float32)
+    data = np.random.default_rng(2).standard_normal((4, 3, 8, 8)).astype(np.float32)
+    x.set(data)
+    y = FakeDeviceArray(cuda, (4, 3, 8, 8), np.float32)
+    before = cuda.htod_calls
+    out = session.run({"x": x, "mask": np.ones((2, 5), np.int32)}, outputs={"y": y})
+    assert cuda.htod_calls == before + 1                 # only the host mask crossed the bus
+    assert out["y"] is y and np.array_equal(y.get(), data)
+    assert session.context.get_tensor_address("x") == x.ptr and session._slots["x"].device is None
+
+
+def test_bad_device_arrays(session, cuda):
+    feeds = {"mask": np.ones((2, 5), np.int32)}
+    strided = FakeDeviceArray(cuda, (4, 3, 8, 8), np.float32, strides=(768, 256, 32, 8))
+    with pytest.raises(BindingError, match="input 'x' is not C-contiguous"):
+        session.run(dict(feeds, x=strided))
+    with pytest.raises(BindingError, match="dtype float16; the engine expects float32"):
+        session.run(dict(feeds, x=FakeDeviceArray(cuda, (4, 3, 8, 8), np.float16)))
+    with pytest.raises(BindingError, match=r"output 'y': the device array has shape \(2, 3, 8, 8\)"):
+        session.run(dict(feeds, x=np.zeros((4, 3, 8, 8), np.float32)),
+                    outputs={"y": FakeDeviceArray(cuda, (2, 3, 8, 8), np.float32)})
+    with pytest.raises(BindingError, match="only device arrays"):
+        session.run(dict(feeds, x=np.zeros((4, 3, 8, 8), np.float32)), outputs={"y": np.zeros((4, 3, 8, 8), np.float32)})
+    with pytest.raises(BindingError, match=r"unknown output name\(s\) \['x'\]"):
+        session.run(dict(feeds, x=np.zeros((4, 3, 8, 8), np.float32)), outputs={"x": np.zeros(1)})
+    assert session.run(dict(feeds, x=np.ones((4, 3, 8, 8), np.float32)))["y"].sum() == 4 * 3 * 64
+
+
+# ---------------------------------------------------------------- data-dependent shapes
+def test_data_dependent_output_goes_through_the_output_allocator(dds_engine, cuda):
+    rng = np.random.default_rng(5)
+    with InferenceSession(dds_engine, cuda=cuda) as s:
+        assert s.bindings["positive"].nbytes is None
+        sizes = []
+        for n in (64, 64, 1000, 3):
+            v = rng.standard_normal(n).astype(np.float32)
+            out = s.run({"v": v})["positive"]
+            assert np.array_equal(out, v[v > 0])
+            sizes.append(out.size)
+        assert len(set(sizes)) > 1
+        alloc = s._slots["positive"].allocator
+        assert alloc.shape == (sizes[-1],) and alloc.buffer.nbytes >= 4 * max(sizes)   # grown, not shrunk
+        none_kept = s.run({"v": -np.ones(10, np.float32)})["positive"]
+        assert none_kept.shape == (0,)
+
+
+# ---------------------------------------------------------------- CUDA graphs
+def test_cuda_graph_is_captured_once_and_replayed(engine, cuda):
+    with InferenceSession(engine, cuda=cuda, cuda_graph=True) as s:
+        used = []
+        for i in range(5):
+            feeds = _inputs(batch=4, seed=i)
+            assert np.array_equal(s.run(feeds)["y"], feeds["x"])   # replays read the new data
+            used.append(s.last_timing.cuda_graph)
+        assert used == [False, True, True, True, True]
+        assert cuda.captures == 1 and cuda.graph_launches == 4
+        assert s.context.executions == 2          # the first run and the captured one
+        feeds = _inputs(batch=6, seed=9)          # a new shape drops the graph
+        assert np.array_equal(s.run(feeds)["y"], feeds["x"]) and not s.last_timing.cuda_graph
+        assert s._graph is None
+
+
+# ---------------------------------------------------------------- benchmark and profile
+def test_benchmark_reports_trtexec_metrics(session, output_dir):
+    res = session.benchmark(n=20, warmup=3)
+    assert isinstance(res, BenchmarkResult) and res.iterations == 20 and res.batch == 4
+    assert set(res.records) >= {"latency", "h2d", "compute", "d2h", "enqueue"}
+    assert all(len(v) == 20 for v in res.records.values())
+    s = res.stats["latency"]
+    assert s.min <= s.median <= s.p90 <= s.p95 <= s.p99 <= s.max and res.throughput_qps > 0
+    text = str(res)
+    for metric in ("Throughput", "Latency", "H2D Latency", "GPU Compute Time", "D2H Latency", "percentile(99%)"):
+        assert metric in text
+    assert "GPU Compute Time" in res._repr_html_()
+    for d in (res.plot_split(), res.plot_latency(), res.plot()):
+        png = d._repr_png_()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    res.plot().save(output_dir / "runtime_benchmark.png")
+    with pytest.raises(ConfigError, match="n must be >= 1"):
+        session.benchmark(n=0)
+
+
+def test_profile_layers_gives_an_engine_profile(session):
+    from trtlab.engine import Profile
+
+    prof = session.profile_layers(n=4, warmup=1)
+    assert isinstance(prof, Profile) and prof.source == "iprofiler" and prof.count == 4
+    names = [layer.name for layer in prof.layers]
+    assert names == ["copy x -> y", "copy mask -> mask_out"]
+    assert prof.layers[1].average_ms == pytest.approx(0.02) and prof.layers[1].time_ms == pytest.approx(0.08)
+    assert sum(layer.percentage for layer in prof.layers) == pytest.approx(100.0)
+
+
+def test_random_inputs_match_the_bindings(session):
+    feeds = random_inputs(session)
+    assert feeds["x"].shape == (4, 3, 8, 8) and feeds["x"].dtype == np.float32   # opt shape
+    assert feeds["mask"].shape == (2, 5) and feeds["mask"].dtype == np.int32
+    assert random_inputs(session, {"x": (7, 3, 8, 8)})["x"].shape == (7, 3, 8, 8)
+
+
+# ---------------------------------------------------------------- how engines are given
+def test_plan_bytes_paths_and_bad_engines(cuda, memory, tmp_path, monkeypatch):
+    import trtlab.runtime.session as session_mod
+
+    monkeypatch.setattr(session_mod, "_runtime_module", lambda name: fake_trt)
+    plan = fake_trt.plan_bytes(copy.deepcopy(IDENTITY))
+    with InferenceSession(plan, cuda=cuda) as s:
+        assert s.bindings.names == ["x", "mask", "y", "mask_out"]
+        assert np.array_equal(s.run(_inputs())["y"], _inputs()["x"])
+    path = tmp_path / "model.plan"
+    path.write_bytes(plan)
+    with InferenceSession(str(path), cuda=cuda) as s:
+        assert len(s.bindings) == 4
+
+    class Built:  # the BuiltEngine protocol: .plan and .backend.module
+        class backend:
+            module = "tensorrt"
+    Built.plan = plan
+    with InferenceSession(Built(), cuda=cuda) as s:
+        assert s.output_names == ["y", "mask_out"]
+    with pytest.raises(BundleError, match="does not exist"):
+        InferenceSession(tmp_path / "missing.plan", cuda=cuda)
+    with pytest.raises(BundleError, match="could not deserialize the plan"):
+        InferenceSession(b"garbage", cuda=cuda)
+    with pytest.raises(BundleError, match="empty"):
+        InferenceSession(b"", cuda=cuda)
+    with pytest.raises(ConfigError, match="engine of type int is not supported"):
+        InferenceSession(42, cuda=cuda)
+    with pytest.raises(ConfigError, match="optimization profile 3 does not exist"):
+        InferenceSession(plan, cuda=cuda, profile_index=3)
+    assert cuda.used == 0 or all(isinstance(e, TrtlabError) for e in [])
+
+
+def test_run_accepts_keywords_and_call(session):
+    feeds = _inputs()
+    assert np.array_equal(session(**feeds)["y"], feeds["x"])
+    assert np.array_equal(session.run(x=feeds["x"], mask=feeds["mask"].tolist())["mask_out"], feeds["mask"])

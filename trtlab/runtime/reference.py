@@ -1,0 +1,197 @@
+"""Check engine outputs against ONNX Runtime on the CPU, with tolerances per precision."""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..errors import BindingError, ConfigError, ModelLoadError
+from .._optional import require
+
+__all__ = ["TOLERANCES", "OutputComparison", "ReferenceReport", "compare_to_onnxruntime", "run_onnxruntime"]
+
+#: precision -> (rtol, atol). An element passes when |out - ref| <= atol + rtol * |ref|
+#: (numpy.allclose's rule). fp32 engines differ from ONNX Runtime only by summation order
+#: (tight); tf32 keeps 10 mantissa bits in matrix products; fp16/bf16 keep 10/7 mantissa bits
+#: (looser); int8/fp8 quantize activations to 8 bits (loosest).
+TOLERANCES: dict[str, tuple[float, float]] = {
+    "fp32": (1e-4, 1e-5),
+    "tf32": (5e-3, 1e-3),
+    "fp16": (1e-2, 1e-3),
+    "bf16": (5e-2, 1e-2),
+    "int8": (1e-1, 5e-2),
+    "fp8": (1e-1, 5e-2),
+}
+
+
+@dataclass(frozen=True)
+class OutputComparison:
+    """One output: worst absolute/relative error against ONNX Runtime, and the verdict."""
+
+    name: str
+    shape: tuple[int, ...]
+    max_abs: float
+    max_rel: float
+    mean_abs: float
+    mismatched: float          # fraction of elements outside the tolerance
+    rtol: float
+    atol: float
+    passed: bool
+    note: str = ""
+
+    def row(self) -> tuple[str, ...]:
+        return (self.name, str(self.shape), f"{self.max_abs:.3g}", f"{self.max_rel:.3g}", f"{self.mean_abs:.3g}",
+                f"{100 * self.mismatched:.2f}%", "pass" if self.passed else "FAIL", self.note)
+
+
+_HEAD = ("output", "shape", "max abs err", "max rel err", "mean abs err", "outside tol", "verdict", "note")
+
+
+@dataclass
+class ReferenceReport:
+    """Per-output errors of engine outputs against ONNX Runtime (CPU) for the same inputs."""
+
+    outputs: list[OutputComparison]
+    precision: str
+    rtol: float
+    atol: float
+    reference: dict[str, np.ndarray]
+
+    @property
+    def passed(self) -> bool:
+        return all(o.passed for o in self.outputs)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __getitem__(self, name: str) -> OutputComparison:
+        for o in self.outputs:
+            if o.name == name:
+                return o
+        raise KeyError(name)
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return [o.row() for o in self.outputs]
+
+    def __str__(self) -> str:
+        rows = [_HEAD] + self.rows()
+        w = [max(len(r[i]) for r in rows) for i in range(len(_HEAD))]
+        lines = ["  ".join(c.ljust(x) for c, x in zip(r, w)).rstrip() for r in rows]
+        verdict = "PASS" if self.passed else "FAIL"
+        return "\n".join(lines + [f"{verdict} at {self.precision} tolerance (rtol={self.rtol:g}, atol={self.atol:g})"])
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in _HEAD)
+        body = ""
+        for o in self.outputs:
+            color = "#d9f2d9" if o.passed else "#f8d7da"
+            body += f"<tr style='background:{color}'>" + "".join(f"<td>{html.escape(c)}</td>" for c in o.row()) + "</tr>"
+        cap = (f"Reference check against ONNX Runtime (CPU): {'PASS' if self.passed else 'FAIL'} at "
+               f"{self.precision} tolerance (rtol={self.rtol:g}, atol={self.atol:g})")
+        return f"<table><caption>{html.escape(cap)}</caption><tr>{head}</tr>{body}</table>"
+
+
+def _model_bytes(model: Any) -> bytes:
+    import onnx
+
+    if hasattr(model, "model") and isinstance(getattr(model, "model"), onnx.ModelProto):  # OnnxGraph
+        model = model.model
+    if isinstance(model, onnx.ModelProto):
+        return model.SerializeToString()
+    if isinstance(model, (bytes, bytearray)):
+        return bytes(model)
+    if isinstance(model, (str, os.PathLike)):
+        if not os.path.isfile(model):
+            raise ModelLoadError(f"ONNX model file {str(model)!r} does not exist; pass an existing .onnx path")
+        return os.fspath(model)  # a path lets ONNX Runtime find external data beside it
+    raise ModelLoadError(f"model of type {type(model).__name__} is not an ONNX model; pass a path, bytes, "
+                         f"onnx.ModelProto or OnnxGraph")
+
+
+def run_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], output_names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Run ``model`` with ONNX Runtime's CPU provider; returns ``{output name: array}``."""
+    ort = require("onnxruntime", "The ONNX Runtime reference check", extra="reference")
+    src = _model_bytes(model)
+    try:
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        sess = ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ModelLoadError(f"ONNX Runtime could not load the model: {exc}") from exc
+    names = [i.name for i in sess.get_inputs()]
+    unknown = [k for k in inputs if k not in names]
+    missing = [n for n in names if n not in inputs]
+    if unknown or missing:
+        raise BindingError(f"inputs {sorted(inputs)} do not match the model's inputs {names}"
+                           + (f"; unknown: {unknown}" if unknown else "") + (f"; missing: {missing}" if missing else ""))
+    outs = [o.name for o in sess.get_outputs()]
+    wanted = output_names or outs
+    bad = [n for n in wanted if n not in outs]
+    if bad:
+        raise BindingError(f"output(s) {bad} are not outputs of the model; its outputs are {outs}")
+    try:
+        values = sess.run(wanted, {k: np.asarray(v) for k, v in inputs.items()})
+    except Exception as exc:
+        raise BindingError(f"ONNX Runtime failed on these inputs: {exc}") from exc
+    return dict(zip(wanted, values))
+
+
+def _compare(name: str, out: Any, ref: np.ndarray, rtol: float, atol: float) -> OutputComparison:
+    out = np.asarray(out)
+    if out.shape != ref.shape:
+        return OutputComparison(name, tuple(out.shape), float("inf"), float("inf"), float("inf"), 1.0, rtol, atol, False,
+                                f"shape {tuple(out.shape)} differs from the reference's {tuple(ref.shape)}")
+    a = out.astype(np.float64)
+    r = ref.astype(np.float64)
+    if a.size == 0:
+        return OutputComparison(name, tuple(out.shape), 0.0, 0.0, 0.0, 0.0, rtol, atol, True, "empty")
+    nan_a, nan_r = np.isnan(a), np.isnan(r)
+    nan_mismatch = int(np.count_nonzero(nan_a != nan_r))
+    both = nan_a & nan_r
+    a, r = np.where(both, 0.0, a), np.where(both, 0.0, r)
+    diff = np.abs(a - r)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = diff / np.maximum(np.abs(r), np.finfo(np.float64).tiny)
+    bad = ~(diff <= atol + rtol * np.abs(r))   # NaN compares False, so NaN counts as bad
+    diff_f = np.where(np.isnan(diff), np.inf, diff)
+    rel_f = np.where(np.isnan(rel), np.inf, rel)
+    note = f"{nan_mismatch} NaN mismatch(es)" if nan_mismatch else ""
+    return OutputComparison(name, tuple(out.shape), float(diff_f.max()), float(rel_f.max()), float(np.mean(diff_f)),
+                            float(np.count_nonzero(bad)) / a.size, rtol, atol, not bad.any(), note)
+
+
+def compare_to_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], outputs: Any = None, *,
+                           precision: str = "fp32", rtol: float | None = None, atol: float | None = None) -> ReferenceReport:
+    """Compare engine outputs with ONNX Runtime (CPU) on the same inputs.
+
+    ``outputs`` is either a dict ``{name: array}`` (saved outputs, or another run's — this works
+    without a GPU), an :class:`InferenceSession` (run here on ``inputs``), or None (build an
+    engine from ``model`` at ``precision`` with :func:`trtlab.build_engine` and run it; needs a
+    GPU). The verdict uses :data:`TOLERANCES` for ``precision`` unless ``rtol``/``atol`` are given.
+    """
+    if precision not in TOLERANCES:
+        raise ConfigError(f"precision {precision!r} is not one of {', '.join(TOLERANCES)}")
+    d_rtol, d_atol = TOLERANCES[precision]
+    rtol = d_rtol if rtol is None else float(rtol)
+    atol = d_atol if atol is None else float(atol)
+    if outputs is None:
+        from ..build import BuildConfig, build_engine
+        from .session import InferenceSession
+
+        built = build_engine(model, BuildConfig(precision=precision))
+        with InferenceSession(built) as session:
+            produced = session.run(dict(inputs))
+    elif isinstance(outputs, Mapping):
+        produced = dict(outputs)
+    elif hasattr(outputs, "run") and hasattr(outputs, "bindings"):
+        produced = outputs.run(dict(inputs))
+    else:
+        raise ConfigError(f"outputs of type {type(outputs).__name__} is not supported; pass a dict of arrays, "
+                          f"an InferenceSession, or None")
+    reference = run_onnxruntime(model, inputs, list(produced))
+    rows = [_compare(name, produced[name], reference[name], rtol, atol) for name in produced]
+    return ReferenceReport(rows, precision, rtol, atol, reference)

@@ -1,0 +1,184 @@
+"""Run timings (CUDA events around each phase) and trtexec-style benchmark statistics."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["BenchmarkResult", "RunTiming", "Stats"]
+
+
+@dataclass(frozen=True)
+class RunTiming:
+    """Milliseconds spent in one :meth:`InferenceSession.run`.
+
+    ``h2d_ms``, ``compute_ms`` and ``d2h_ms`` come from CUDA events recorded on the session's
+    stream around each phase; ``stage_ms`` is host time copying inputs into the pinned staging
+    buffers (0 when inputs already live there or on the device); ``wall_ms`` is the host's
+    clock around the whole call.
+    """
+
+    h2d_ms: float
+    compute_ms: float
+    d2h_ms: float
+    stage_ms: float = 0.0
+    wall_ms: float = 0.0
+    pinned: bool = True
+    cuda_graph: bool = False
+
+    @property
+    def latency_ms(self) -> float:
+        """trtexec's "Latency": H2D + GPU compute + D2H."""
+        return self.h2d_ms + self.compute_ms + self.d2h_ms
+
+    @property
+    def copy_share(self) -> float:
+        """Fraction of the latency spent copying (H2D + D2H)."""
+        lat = self.latency_ms
+        return (self.h2d_ms + self.d2h_ms) / lat if lat > 0 else 0.0
+
+    def _repr_html_(self) -> str:
+        rows = [("host → device", self.h2d_ms), ("GPU compute", self.compute_ms), ("device → host", self.d2h_ms),
+                ("latency", self.latency_ms), ("staging (host copy)", self.stage_ms), ("wall clock", self.wall_ms)]
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v:.4f} ms</td></tr>" for k, v in rows)
+        return f"<table><caption>Last run ({'pinned' if self.pinned else 'pageable'} staging)</caption>{body}</table>"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """min / max / mean / median / p90 / p95 / p99 of one metric, like trtexec prints."""
+
+    min: float
+    max: float
+    mean: float
+    median: float
+    p90: float
+    p95: float
+    p99: float
+
+    @classmethod
+    def of(cls, values) -> "Stats":
+        v = np.asarray(values, dtype=np.float64)
+        if v.size == 0:
+            return cls(*([float("nan")] * 7))
+        p = np.percentile(v, [50, 90, 95, 99])
+        return cls(float(v.min()), float(v.max()), float(v.mean()), float(p[0]), float(p[1]), float(p[2]), float(p[3]))
+
+    def row(self) -> tuple[float, ...]:
+        return (self.min, self.max, self.mean, self.median, self.p90, self.p95, self.p99)
+
+
+_METRICS = (
+    ("latency", "Latency", "ms"),
+    ("h2d", "H2D Latency", "ms"),
+    ("compute", "GPU Compute Time", "ms"),
+    ("d2h", "D2H Latency", "ms"),
+    ("enqueue", "Enqueue Time", "ms"),
+    ("stage", "Staging (host copy)", "ms"),
+)
+
+
+@dataclass
+class BenchmarkResult:
+    """What :meth:`InferenceSession.benchmark` measured, with trtexec's metric names.
+
+    ``records`` maps metric → per-iteration values (ms): ``latency`` (H2D + compute + D2H),
+    ``h2d``, ``compute``, ``d2h``, ``enqueue`` (host time of the call), ``stage``.
+    ``throughput_qps`` is iterations per second of wall-clock time over the timed loop.
+    """
+
+    records: dict[str, np.ndarray]
+    throughput_qps: float
+    iterations: int
+    warmup: int
+    pinned: bool
+    cuda_graph: bool = False
+    batch: int | None = None
+    note: str | None = None
+    stats: dict[str, Stats] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records = {k: np.asarray(v, dtype=np.float64) for k, v in self.records.items()}
+        self.stats = {k: Stats.of(self.records.get(k, [])) for k, _, _ in _METRICS}
+
+    def rows(self) -> list[tuple[str, str]]:
+        out = [("Throughput", f"{self.throughput_qps:.2f} qps")]
+        for key, label, unit in _METRICS:
+            s = self.stats[key]
+            out.append((label, "min = {:.5f} {u}, max = {:.5f} {u}, mean = {:.5f} {u}, median = {:.5f} {u}, "
+                               "percentile(90%) = {:.5f} {u}, percentile(95%) = {:.5f} {u}, percentile(99%) = {:.5f} {u}"
+                        .format(*s.row(), u=unit)))
+        return out
+
+    def __str__(self) -> str:
+        head = f"=== Performance summary ({self.iterations} iterations after {self.warmup} warm-up, " \
+               f"{'pinned' if self.pinned else 'pageable'} staging{', CUDA graph' if self.cuda_graph else ''}) ==="
+        return "\n".join([head] + [f"{k}: {v}" for k, v in self.rows()] + ([self.note] if self.note else []))
+
+    def _repr_html_(self) -> str:
+        head = "<tr><th>metric</th><th>min</th><th>mean</th><th>median</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr>"
+        body = f"<tr><th style='text-align:left'>Throughput</th><td colspan='7'>{self.throughput_qps:.2f} qps</td></tr>"
+        for key, label, _ in _METRICS:
+            s = self.stats[key]
+            cells = "".join(f"<td>{x:.4f}</td>" for x in (s.min, s.mean, s.median, s.p90, s.p95, s.p99, s.max))
+            body += f"<tr><th style='text-align:left'>{html.escape(label)} (ms)</th>{cells}</tr>"
+        cap = (f"Benchmark: {self.iterations} iterations, {self.warmup} warm-up, "
+               f"{'pinned' if self.pinned else 'pageable'} staging{', CUDA graph' if self.cuda_graph else ''}")
+        note = f"<p><i>{html.escape(self.note)}</i></p>" if self.note else ""
+        return f"<table><caption>{html.escape(cap)}</caption>{head}{body}</table>{note}"
+
+    # ------------------------------------------------------------------ plots
+    def plot_split(self, ax=None):
+        """Stacked bar of mean H2D / compute / D2H time: where a run's latency goes."""
+        from ..draw import Drawing
+        from matplotlib.figure import Figure
+
+        fig = None
+        if ax is None:
+            fig = Figure(figsize=(6.5, 1.9), layout="constrained")
+            ax = fig.add_subplot()
+        parts = [("host → device", self.stats["h2d"].mean, "#4C72B0"),
+                 ("GPU compute", self.stats["compute"].mean, "#55A868"),
+                 ("device → host", self.stats["d2h"].mean, "#C44E52")]
+        left = 0.0
+        total = sum(p[1] for p in parts) or 1.0
+        for label, value, color in parts:
+            ax.barh([0], [value], left=left, color=color, label=f"{label}: {value:.3f} ms ({100 * value / total:.0f}%)")
+            left += value
+        ax.set_yticks([])
+        ax.set_xlabel("mean time per run (ms)")
+        ax.set_title("Where a run's latency goes")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=3, fontsize=8, frameon=False)
+        return Drawing(fig) if fig is not None else ax
+
+    def plot_latency(self, ax=None):
+        """Latency and GPU compute time of every timed iteration (spot warm-up effects, jitter)."""
+        from ..draw import Drawing
+        from matplotlib.figure import Figure
+
+        fig = None
+        if ax is None:
+            fig = Figure(figsize=(6.5, 2.6), layout="constrained")
+            ax = fig.add_subplot()
+        it = np.arange(1, self.iterations + 1)
+        ax.plot(it, self.records["latency"], lw=1, label="latency (H2D + compute + D2H)")
+        ax.plot(it, self.records["compute"], lw=1, label="GPU compute")
+        ax.axhline(self.stats["latency"].median, color="grey", ls="--", lw=0.8, label="median latency")
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("ms")
+        ax.set_title("Latency over iterations")
+        ax.legend(fontsize=8)
+        return Drawing(fig) if fig is not None else ax
+
+    def plot(self):
+        """Both plots in one figure."""
+        from ..draw import Drawing
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(7, 5), layout="constrained")
+        a, b = fig.subplots(2, 1, height_ratios=[1, 2])
+        self.plot_split(ax=a)
+        self.plot_latency(ax=b)
+        return Drawing(fig)
