@@ -279,3 +279,8 @@ def test_infer_shapes_false_uses_stored_shapes(fixtures: Path):
     g = load_onnx(fixtures / "onnx" / "residual_block.onnx", infer_shapes=False)
     assert g.tensor_info("gpu_0/pool1_1").shape is None
     assert g.warnings == []
+
+
+def test_an_onnx_graph_is_returned_as_is(fixtures: Path):
+    g = load_onnx(fixtures / "onnx" / "conv.onnx")
+    assert load_onnx(g) is g

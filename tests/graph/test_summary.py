@@ -10,6 +10,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from trtlab.errors import ConfigError
 from trtlab.graph import GraphSummary, load_onnx, node_flops
 
 
@@ -128,3 +129,24 @@ def test_summary_never_fails_on_fixtures(fixtures: Path, stem: str):
     s = load_onnx(fixtures / "onnx" / f"{stem}.onnx").summary()
     assert s.num_nodes == len(onnx.load(str(fixtures / "onnx" / f"{stem}.onnx")).graph.node)
     assert str(s) and s._repr_html_()
+
+
+def test_symbolic_dims_can_be_given_values():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])
+    w = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), "w")
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1, 1, 1])
+    m = helper.make_model(helper.make_graph([node], "g", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w]),
+                          opset_imports=[helper.make_opsetid("", 17)])
+    g = load_onnx(m)
+    assert g.tensor("y").shape == ("N", 4, 8, 8)
+    s = g.summary()
+    assert s.flops is None and s.symbolic_dims == ["N"]
+    assert "summary(dims={'N': 1})" in str(s)
+    per_image = 2 * 4 * 3 * 3 * 3 * 8 * 8
+    assert g.summary(dims={"N": 1}).flops == per_image
+    s5 = g.summary(dims={"N": 5})
+    assert s5.flops == 5 * per_image and s5.symbolic_dims == [] and "with N=5" in str(s5)
+    assert node_flops(g, "conv", dims={"N": 2}) == 2 * per_image
+    for bad in ({"N": 0}, {"N": "1"}, ["N", 1]):
+        with pytest.raises(ConfigError, match="dims must map"):
+            g.summary(dims=bad)

@@ -217,11 +217,14 @@ class OnnxGraph:
         return info if info is not None else TensorInfo(name)
 
     # ----------------------------------------------------------------------------- summary
-    def summary(self) -> GraphSummary:
-        """Op counts, parameters and FLOPs (Conv/Gemm/MatMul where shapes are known)."""
+    def summary(self, dims: dict[str, int] | None = None) -> GraphSummary:
+        """Op counts, parameters and FLOPs (Conv/Gemm/MatMul where shapes are known).
+
+        ``dims`` gives values to symbolic dimensions for the FLOPs, e.g. ``{"batch": 1}``.
+        """
         from .summary import summarize
 
-        return summarize(self)
+        return summarize(self, dims)
 
     @property
     def params(self) -> int:
@@ -293,7 +296,8 @@ def load_onnx(
     """Load an ONNX model into an :class:`OnnxGraph`.
 
     Args:
-        src: a path to an ``.onnx`` file, the model's bytes, or an ``onnx.ModelProto``.
+        src: a path to an ``.onnx`` file, the model's bytes, or an ``onnx.ModelProto`` (an
+            ``OnnxGraph`` is returned as it is).
         infer_shapes: run ONNX shape inference so edges carry shapes and dtypes. If it fails
             (custom ops, inconsistent models) the stored shapes are used and a warning is
             recorded in ``graph.warnings``.
@@ -307,12 +311,15 @@ def load_onnx(
         ModelLoadError: the file is missing, unreadable, not an ONNX model, refers to external
             data outside its folder, or the graph is invalid (a cycle, a tensor produced twice).
     """
-    model, where, label = loader.read_model(src, base_dir)
+    if isinstance(src, OnnxGraph):
+        return src
+    label = "the ONNX model"
     # Building creates many small objects that all stay alive; pausing the cyclic garbage
     # collector avoids rescanning them over and over (about a third of the time at 5,000 nodes).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
+        model, where, label = loader.read_model(src, base_dir)
         warnings: list[str] = []
         loader.check_tensor_sizes(model, label, warnings)
         inferred = loader.infer_shapes(model, warnings) if infer_shapes else model

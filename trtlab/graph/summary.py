@@ -41,6 +41,10 @@ class GraphSummary:
     rows: list[tuple[str, int, int, int | None]] = field(default_factory=list)
     num_subgraphs: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: Symbolic dims that kept FLOPs unknown; give them values with ``graph.summary(dims={...})``.
+    symbolic_dims: list[str] = field(default_factory=list)
+    #: The values given for symbolic dims (``summary(dims=...)``).
+    dims: dict[str, int] = field(default_factory=dict)
 
     HEADER = ("op type", "count", "params", "FLOPs")
 
@@ -48,6 +52,11 @@ class GraphSummary:
         flops = "unknown" if self.flops is None else _human(self.flops)
         if self.flops is not None and self.flops_unknown:
             flops = f">= {flops} ({len(self.flops_unknown)} node(s) unknown)"
+        if self.symbolic_dims:
+            example = ", ".join(f"{d!r}: 1" for d in self.symbolic_dims[:3])
+            flops += f" - symbolic dims {', '.join(self.symbolic_dims)}: use summary(dims={{{example}}})"
+        if self.dims:
+            flops += " with " + ", ".join(f"{k}={v}" for k, v in self.dims.items())
         items = [
             ("nodes", str(self.num_nodes)),
             ("edges", str(self.num_edges)),
@@ -100,6 +109,12 @@ def _human(n: int) -> str:
     return f"{n:,}"
 
 
+def _resolve(shape, dims: dict[str, int] | None):
+    if shape is None or not dims:
+        return shape
+    return tuple(dims.get(d, d) if isinstance(d, str) else d for d in shape)
+
+
 def _prod(dims) -> int | None:
     n = 1
     for d in dims:
@@ -109,24 +124,25 @@ def _prod(dims) -> int | None:
     return n
 
 
-def node_flops(graph: OnnxGraph, name: str | NodeInfo) -> int | None:
+def node_flops(graph: OnnxGraph, name: str | NodeInfo, dims: dict[str, int] | None = None) -> int | None:
     """FLOPs of one Conv/Gemm/MatMul node (2 per multiply-add), or None when not computable.
 
     Conv: ``2 * N * Cout * Hout * Wout * (Cin/group) * kH * kW`` (any number of spatial dims;
     ``Cin/group`` and the kernel size come from the weight's shape). Gemm and MatMul:
     ``2 * M * N * K`` (times the batch dims for MatMul), from the output shape and ``K`` from
-    the first input (``transA`` respected). Bias additions are not counted.
+    the first input (``transA`` respected). Bias additions are not counted. ``dims`` gives
+    values to symbolic dimensions (``{"batch": 1}``).
     """
     info = name if isinstance(name, NodeInfo) else graph.node(name)
     if info.op_type not in FLOP_OPS or info.domain not in ("", "ai.onnx") or not info.outputs:
         return None
-    out = graph.tensor_info(info.outputs[0]).shape
+    out = _resolve(graph.tensor_info(info.outputs[0]).shape, dims)
     if out is None:
         return None
     out_numel = _prod(out)
     if out_numel is None:
         return None
-    ins = [graph.tensor_info(t).shape if t else None for t in info.inputs]
+    ins = [_resolve(graph.tensor_info(t).shape, dims) if t else None for t in info.inputs]
     if info.op_type == "Conv":
         w = ins[1] if len(ins) > 1 else None
         if w is None or len(w) < 3:
@@ -160,8 +176,10 @@ def count_params(graph: OnnxGraph) -> int:
     return total
 
 
-def summarize(graph: OnnxGraph) -> GraphSummary:
-    """Build the :class:`GraphSummary` of ``graph``."""
+def summarize(graph: OnnxGraph, dims: dict[str, int] | None = None) -> GraphSummary:
+    """Build the :class:`GraphSummary` of ``graph``; ``dims`` gives values to symbolic dims."""
+    dims = _check_dims(dims)
+    symbolic: dict[str, None] = {}
     counts: Counter[str] = Counter()
     params: Counter[str] = Counter()
     flops: dict[str, int | None] = {}
@@ -175,9 +193,13 @@ def summarize(graph: OnnxGraph) -> GraphSummary:
         params[op] += info.params
         n_sub += len(info.subgraphs)
         if info.op_type in FLOP_OPS:
-            f = node_flops(graph, info)
+            f = node_flops(graph, info, dims)
             if f is None:
                 unknown.append(n)
+                for t in info.inputs[:2] + info.outputs[:1]:
+                    for d in _resolve(graph.tensor_info(t).shape, dims) or () if t else ():
+                        if isinstance(d, str):
+                            symbolic.setdefault(d)
                 flops.setdefault(op, None)
             else:
                 flops[op] = (flops.get(op) or 0) + f
@@ -196,4 +218,20 @@ def summarize(graph: OnnxGraph) -> GraphSummary:
         rows=rows,
         num_subgraphs=n_sub,
         warnings=list(graph.warnings),
+        symbolic_dims=list(symbolic),
+        dims=dict(dims or {}),
     )
+
+
+def _check_dims(dims: object) -> dict[str, int] | None:
+    from ..errors import ConfigError
+
+    if dims is None:
+        return None
+    if not isinstance(dims, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v > 0 for k, v in dims.items()
+    ):
+        raise ConfigError(
+            f"dims must map symbolic dimension names to positive ints, e.g. {{'batch': 1}}; got {dims!r}"
+        )
+    return dims
