@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 import networkx as nx
-import numpy as np
 import onnx
 from onnx import AttributeProto, numpy_helper
 
