@@ -1,0 +1,122 @@
+"""The real check: JupyterLab in headless Chromium runs the fusion notebook and shows the widget.
+
+Starts ``jupyter lab`` on 127.0.0.1 (random token, free port, temporary root holding a copy of
+the notebook), opens it in the Debian ``chromium`` driven by playwright, runs all cells from
+the Run menu, then asserts that the FusionExplorer widget rendered (its CSS class is in the
+DOM, with its layer list and pictures) and that no output is a traceback. A screenshot is saved
+to ``tests/_output/jupyterlab_fusion.png``.
+
+Run it alone with ``pytest -m browser tests/browser``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from labserver import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, copy_notebook, ensure_chromium, venv_bin
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+MAIN_NOTEBOOK = ROOT / "notebooks" / "02_fusion_before_after.ipynb"
+FALLBACK_NOTEBOOK = Path(__file__).with_name("fusion_smoke.ipynb")
+WIDGET = ".trtlab-fusion-explorer"
+
+
+def _notebook() -> Path:
+    """The course's fusion notebook once it uses the FusionExplorer, else our own small one."""
+    if MAIN_NOTEBOOK.exists() and "FusionExplorer" in MAIN_NOTEBOOK.read_text():
+        return Path(os.environ.get("TRTLAB_BROWSER_NOTEBOOK", MAIN_NOTEBOOK))
+    return Path(os.environ.get("TRTLAB_BROWSER_NOTEBOOK", FALLBACK_NOTEBOOK))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    reason = ensure_chromium()
+    if reason:
+        pytest.skip(reason)
+    pytest.importorskip("playwright.sync_api")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, fixtures):
+    root = tmp_path_factory.mktemp("lab") / "root"
+    nb = copy_notebook(_notebook(), root)
+    env = {"TRTLAB_FIXTURES": str(fixtures)}
+    with JupyterLabServer(root, venv_bin(), env=env) as server:
+        server.notebook = nb.name
+        yield server
+
+
+_CELL_STATE_JS = """
+() => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell')).map(c => {
+    const p = c.querySelector('.jp-InputPrompt');
+    return p ? p.textContent.trim() : '';
+})
+"""
+
+
+def _run_all(page) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+
+def _wait_all_executed(page, timeout_s: float) -> list[str]:
+    """Wait until every code cell shows an execution count (``[3]:``), none ``[*]:``."""
+    deadline = time.monotonic() + timeout_s
+    prompts: list[str] = []
+    while time.monotonic() < deadline:
+        prompts = page.evaluate(_CELL_STATE_JS)
+        if prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
+            return prompts
+        page.wait_for_timeout(500)
+    raise AssertionError(f"cells did not finish within {timeout_s:.0f} s; prompts: {prompts}")
+
+
+def test_fusion_notebook_renders_widgets_in_jupyterlab(chromium, lab, output_dir):
+    from playwright.sync_api import sync_playwright
+
+    screenshot = output_dir / "jupyterlab_fusion.png"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.goto(lab.url(f"lab/tree/{lab.notebook}?reset"), timeout=120_000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+            # the kernel is up when the status bar says "Python 3 (ipykernel) | Idle"
+            page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first.wait_for(timeout=120_000)
+            _run_all(page)
+            prompts = _wait_all_executed(page, timeout_s=240)
+
+            widget = page.locator(WIDGET).first
+            widget.wait_for(state="visible", timeout=60_000)
+            # wait for the pictures the widget draws (PNG image widgets) to be loaded
+            page.wait_for_function(
+                f"() => Array.from(document.querySelectorAll('{WIDGET} img')).some(i => i.complete && i.naturalWidth > 0)",
+                timeout=60_000,
+            )
+            widget.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(screenshot), full_page=False)
+
+            # what the widget shows: its layer list and at least one drawn picture
+            assert page.locator(f"{WIDGET} select option").count() > 0, "the FusionExplorer layer list is empty"
+            assert page.locator(f"{WIDGET} img").count() >= 1
+            # the widget manager did not fail to render any widget view
+            broken = page.locator(".jp-OutputArea-output", has_text=re.compile("Error displaying widget|Error rendering"))
+            assert broken.count() == 0, broken.first.inner_text()
+
+            stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+            texts = [stderr.nth(i).inner_text() for i in range(stderr.count())]
+            tracebacks = [t for t in texts if re.search(r"Traceback|Error\b|Exception", t)]
+            assert not tracebacks, "error outputs in the notebook:\n" + "\n---\n".join(tracebacks)
+            assert all(re.fullmatch(r"\[\d+\]:", p) for p in prompts)
+        finally:
+            browser.close()
+    assert screenshot.stat().st_size > 10_000
