@@ -284,3 +284,11 @@ def test_infer_shapes_false_uses_stored_shapes(fixtures: Path):
 def test_an_onnx_graph_is_returned_as_is(fixtures: Path):
     g = load_onnx(fixtures / "onnx" / "conv.onnx")
     assert load_onnx(g) is g
+
+
+def test_file_over_the_protobuf_limit_is_refused_without_reading_it(tmp_path: Path):
+    big = tmp_path / "huge.onnx"
+    with big.open("wb") as f:
+        f.truncate(2**31)  # sparse: takes no disk space, and is never read
+    with pytest.raises(ModelLoadError, match="2.0 GiB.*external data"):
+        load_onnx(big)

@@ -25,6 +25,8 @@ from ..errors import ModelLoadError
 
 __all__ = ["Source", "read_model", "check_external_data", "load_external_data", "infer_shapes"]
 
+_PROTOBUF_LIMIT = 2**31  # protobuf cannot parse a message of 2 GiB or more
+
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, onnx.ModelProto]
 
 
@@ -59,6 +61,13 @@ def read_model(src: Source, base_dir: str | os.PathLike | None = None) -> tuple[
                                  f"relative to the current directory {os.getcwd()!r}).")
         if not path.is_file():
             raise ModelLoadError(f"{str(path)!r} is not a file; pass the path of an .onnx model file.")
+        size = path.stat().st_size
+        if size >= _PROTOBUF_LIMIT:
+            raise ModelLoadError(
+                f"{str(path)!r} is {size / 2**30:.1f} GiB, over protobuf's 2 GiB limit for one message, so it "
+                f"cannot be an ONNX model file; large models keep their weights in external data files "
+                f"(onnx.save(model, path, save_as_external_data=True))."
+            )
         try:
             data = path.read_bytes()
         except OSError as exc:
