@@ -1,0 +1,231 @@
+"""The mapping rules on small hand-made graphs: evidence order, name normalisation, Myelin
+regions, kinds from topology, vanished nodes, profile joins, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from trtlab.engine import load_layer_info, load_profile
+from trtlab.errors import ConfigError, MappingError
+from trtlab.fusion import map_fusion, op_letter, short_pattern
+from trtlab.graph import load_onnx
+
+# small plans naming part of a graph look like "another model": that warning is not under test here
+pytestmark = pytest.mark.filterwarnings("ignore:trtlab.map_fusion:UserWarning")
+
+
+def _graph(nodes, inputs=("x",), outputs=("y",), inits=(), shape=(1, 4)):
+    """nodes: (name, op, [inputs], [outputs]); every tensor float [1, 4]."""
+    protos = [helper.make_node(op, list(i), list(o), name=name) for name, op, i, o in nodes]
+    init = [numpy_helper.from_array(np.ones(shape, np.float32), n) for n in inits]
+    g = helper.make_graph(
+        protos, "t",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(shape)) for n in inputs],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(shape)) for n in outputs],
+        initializer=init,
+    )
+    return load_onnx(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+
+
+def _plan(*layers):
+    """layers: names, or dicts with Name/Metadata/LayerType/Outputs for the detailed JSON form."""
+    rows = []
+    for layer in layers:
+        if isinstance(layer, str):
+            layer = {"Name": layer}
+        row = {"Name": layer["Name"], "LayerType": layer.get("LayerType", "Unknown"),
+               "Inputs": [{"Name": t, "Dimensions": [1, 4], "Format/Datatype": "Row major linear FP32"}
+                          for t in layer.get("Inputs", [])],
+               "Outputs": [{"Name": t, "Dimensions": [1, 4], "Format/Datatype": "Row major linear FP32"}
+                           for t in layer.get("Outputs", [])]}
+        if "Metadata" in layer:
+            row["Metadata"] = "\x1e".join(f"[ONNX Layer: {m}]" for m in layer["Metadata"])
+        rows.append(row)
+    return load_layer_info({"Layers": rows, "Bindings": []})
+
+
+CHAIN = [("a", "Relu", ["x"], ["t1"]), ("b", "Sigmoid", ["t1"], ["t2"]), ("c", "Relu", ["t2"], ["y"])]
+
+
+def test_metadata_beats_the_name_and_names_are_matched_exactly():
+    g = _graph(CHAIN)
+    report = map_fusion(g, _plan({"Name": "a + b", "Metadata": ["a", "b", "c"]}))
+    layer = report.layers[0]
+    assert layer.evidence == "metadata" and layer.onnx_nodes == ["a", "b", "c"]
+    report = map_fusion(g, _plan("a + b", "c"))
+    assert [r.evidence for r in report.layers] == ["name", "name"]
+    assert report.layers[0].kind == "vertical" and report.layers[1].kind == "single"
+
+
+@pytest.mark.parametrize("decorated, node", [
+    ("conv/first_myl0_3", "conv/first"),         # Myelin suffix
+    ("conv/first copy", "conv/first"),           # copy suffix inside a fused name
+    ("conv/first_clone_2", "conv/first"),        # clone suffix
+    ("CONV/First", "conv/first"),                # case folded
+    ("conv/second_with_a_long_na", "conv/second_with_a_long_name"),  # truncated by older TensorRT
+    ("node_of_t1", "conv/first"),                # TensorRT's name for an unnamed node
+    ("t2", "conv/second_with_a_long_name"),      # a tensor name: its producer
+])
+def test_decorated_names_are_normalised(decorated, node):
+    g = _graph([("conv/first", "Relu", ["x"], ["t1"]), ("conv/second_with_a_long_name", "Relu", ["t1"], ["t2"]),
+                ("tail", "Relu", ["t2"], ["y"])])
+    report = map_fusion(g, _plan(f"{decorated} + tail"))
+    assert report.layers[0].onnx_nodes == sorted([node, "tail"], key=lambda n: n != node)
+    assert report.layers[0].unresolved == []
+
+
+def test_ambiguous_truncation_is_not_guessed():
+    g = _graph([("block/branch_alpha", "Relu", ["x"], ["t1"]), ("block/branch_beta", "Relu", ["x"], ["t2"]),
+                ("sum", "Add", ["t1", "t2"], ["y"])])
+    report = map_fusion(g, _plan("block/branch_", "sum"), strict=False)
+    assert report.layers[0].onnx_nodes == [] and report.layers[0].unresolved == ["block/branch_"]
+    assert report.unmatched == ["block/branch_"]
+
+
+def _attention():
+    # x -> q, k, v (siblings); scores = q.k; p = softmax; ctx = p.v; out = ctx + x; then a tail relu
+    return _graph([
+        ("q", "MatMul", ["x", "wq"], ["tq"]), ("k", "MatMul", ["x", "wk"], ["tk"]), ("v", "MatMul", ["x", "wv"], ["tv"]),
+        ("scores", "Mul", ["tq", "tk"], ["ts"]), ("softmax", "Softmax", ["ts"], ["tp"]),
+        ("ctx", "Mul", ["tp", "tv"], ["tc"]), ("add", "Add", ["tc", "x"], ["to"]), ("tail", "Relu", ["to"], ["y"]),
+    ], inits=("wq", "wk", "wv"), shape=(4, 4))
+
+
+def test_foreign_node_region_is_expanded_between_first_and_last():
+    g = _attention()
+    report = map_fusion(g, _plan("{ForeignNode[q...add]}", "tail"))
+    region = report.layers[0]
+    assert region.kind == "myelin" and region.evidence == "name"
+    # k and v are not on a q->add path, but lie between them and feed the region
+    assert set(region.onnx_nodes) == {"q", "k", "v", "scores", "softmax", "ctx", "add"}
+    assert report.coverage == 1.0
+
+
+def test_foreign_node_region_leaves_nodes_other_layers_name():
+    g = _attention()
+    report = map_fusion(g, _plan("v", "{ForeignNode[q...add]}", "tail"))
+    assert report.layers[0].onnx_nodes == ["v"]
+    assert "v" not in report.layers[1].onnx_nodes and len(report.layers_of("v")) == 1
+
+
+@pytest.mark.parametrize("metadata, kind, groups", [
+    (["a", "b", "c"], "vertical", 1),                        # a chain
+    (["q", "k", "v"], "horizontal", 3),                      # siblings reading x
+    (["q", "softmax"], "myelin", 1),                         # apart, no shared input, made by Myelin
+])
+def test_kind_from_topology_when_the_name_says_nothing(metadata, kind, groups):
+    g = _attention() if "q" in metadata else _graph(
+        [("a", "Conv", ["x", "w"], ["t1"]), ("b", "Relu", ["t1"], ["t2"]), ("c", "MaxPool", ["t2"], ["y"])], inits=("w",))
+    report = map_fusion(g, _plan({"Name": "__myl_Opaque_myl0_1", "Metadata": metadata, "LayerType": "gemm"}),
+                        strict=False)
+    layer = report.layers[0]
+    assert layer.kind == kind and len(layer.groups) == groups
+
+
+def test_elementwise_only_is_pointwise_and_other_myelin_shapes_are_myelin():
+    g = _attention()
+    pw = map_fusion(g, _plan({"Name": "__myl_MulAdd_myl0_2", "Metadata": ["ctx", "add", "tail"]}), strict=False)
+    assert pw.layers[0].kind == "pointwise"
+    my = map_fusion(g, _plan({"Name": "__myl_Big_myl0_3", "LayerType": "kgen",
+                              "Metadata": ["q", "k", "scores", "softmax"]}), strict=False)
+    assert my.layers[0].kind == "myelin"
+
+
+def test_opaque_layer_maps_through_its_output_tensors():
+    g = _graph(CHAIN)
+    report = map_fusion(g, _plan({"Name": "__myl_Fused_myl0_0", "LayerType": "kgen", "Outputs": ["t2"]}, "c"))
+    assert report.layers[0].evidence == "tensor" and report.layers[0].onnx_nodes == ["b"]
+
+
+def test_inserted_layers_are_reformat_and_absorb_nothing():
+    g = _graph(CHAIN)
+    report = map_fusion(g, _plan(
+        "Reformatting CopyNode for Input Tensor 0 to a + b", "a + b", "b output reformatter 0", "c",
+        {"Name": "reshape_after_c", "LayerType": "NoOp", "Outputs": ["y"]},
+        {"Name": "__myl_Tran_myl0_5", "LayerType": "kgen", "Outputs": ["y"]},
+    ))
+    kinds = [r.kind for r in report.layers]
+    assert kinds == ["reformat", "vertical", "reformat", "single", "reformat", "reformat"]
+    assert report.layers[0].target == "a + b" and report.layers[4].target == "c"
+    assert all(not r.onnx_nodes for r in report.by_kind("reformat"))
+    assert len(report.layers_of("c")) == 1
+
+
+def test_vanished_nodes_get_reasons():
+    g = _graph([
+        ("const", "Constant", [], ["k"]),
+        ("folded", "Add", ["k", "w"], ["kw"]),              # constant inputs only: folded at build time
+        ("conv", "Conv", ["x", "w4"], ["c"]),
+        ("bn", "BatchNormalization", ["c", "s", "b", "m", "var"], ["n"]),
+        ("id", "Identity", ["n"], ["n2"]),
+        ("use", "Add", ["n2", "kw"], ["u"]),
+        ("flat", "Flatten", ["u"], ["f"]),
+        ("relu", "Relu", ["f"], ["y"]),
+        ("dead", "Sigmoid", ["x"], ["unused"]),            # reaches no output
+        ("lost", "Tanh", ["x"], ["y2"]),                   # a real op no layer names
+    ], outputs=("y", "y2"), inits=("w", "w4", "s", "b", "m", "var"))
+    report = map_fusion(g, _plan("conv", "use", "relu"), strict=False)
+    reasons = {v.name: v.reason for v in report.vanished}
+    assert reasons == {"const": "constant-folded", "folded": "constant-folded", "bn": "folded into weights",
+                       "id": "eliminated", "flat": "merged", "dead": "eliminated"}
+    assert report.unaccounted == ["lost"]
+    assert 0.8 < report.coverage < 1.0
+    assert "folded" not in report.compute_nodes and "const" not in report.compute_nodes
+
+
+def test_profile_times_join_by_name_in_order_for_repeated_names(tmp_path):
+    g = _graph(CHAIN)
+    profile = tmp_path / "p.json"
+    profile.write_text('[{"count": 10}, {"name": "a", "timeMs": 1.0, "averageMs": 0.1, "percentage": 20},'
+                       '{"name": "b + c", "timeMs": 3.0, "averageMs": 0.3, "percentage": 60},'
+                       '{"name": "a", "timeMs": 1.0, "averageMs": 0.1, "percentage": 20}]')
+    report = map_fusion(g, load_profile(profile))
+    assert [r.time_ms for r in report.layers] == [0.1, 0.3, 0.1]
+    assert [r.share for r in report.layers] == pytest.approx([0.2, 0.6, 0.2])
+    assert [r.uid for r in report.layers][2] != report.layers[0].uid
+    plan = _plan("a", "b + c", "extra")
+    r2 = map_fusion(g, plan, load_profile(profile), strict=False)
+    assert r2.layers[2].time_ms is None and r2.profile_unmatched == ["a"]
+
+
+def test_short_labels():
+    assert short_pattern([["Conv", "BatchNormalization", "Relu"]]) == "CBR"
+    assert short_pattern([["Conv", "Relu"], ["Conv", "Relu"]]) == "CR||CR"
+    assert op_letter("Add") == "A" and op_letter("HardSwish") == "HS" and op_letter("Gemm") == "FC"
+
+
+def test_bad_inputs_give_trtlab_errors():
+    g = _graph(CHAIN)
+    with pytest.raises(MappingError, match="OnnxGraph"):
+        map_fusion(42, _plan("a"))
+    with pytest.raises(MappingError, match="EnginePlan"):
+        map_fusion(g, 3.5)
+    with pytest.raises(MappingError, match="profile="):
+        map_fusion(g, _plan("a"), profile=object())
+    report = map_fusion(g, _plan("a + b", "c"))
+    with pytest.raises(MappingError, match="Close names"):
+        report.layer("a + bb")
+    with pytest.raises(MappingError, match="out of range"):
+        report.layer(7)
+    with pytest.raises(MappingError, match="not a node"):
+        report.layer_of("zzz")
+    with pytest.raises(MappingError, match="fusion kind"):
+        report.by_kind("diagonal")
+    with pytest.raises(ConfigError, match="mode="):
+        report.draw(mode="3d")
+    with pytest.raises(ConfigError, match="focus"):
+        report.draw(focus="([")
+    with pytest.raises(ConfigError, match="highlight"):
+        report.draw(highlight="nope")
+    assert report.layer_of("a").name == "a + b" and report.layer(-1).name == "c"
+
+
+def test_empty_plan_is_not_a_mismatch_but_covers_nothing():
+    g = _graph(CHAIN)
+    report = map_fusion(g, load_layer_info({"Layers": [], "Bindings": []}))
+    assert report.layers == [] and report.coverage == 0.0 and not report.is_mismatch
+    assert report.unaccounted == ["a", "b", "c"]
+    assert isinstance(onnx.ModelProto, type)

@@ -1,0 +1,30 @@
+"""Engine layers -> ONNX nodes: which nodes TensorRT fused into each layer, and the before/after view.
+
+``map_fusion(onnx_graph, plan, profile=None)`` returns a :class:`FusionReport`; see
+:mod:`trtlab.fusion.mapping` for the matching rules and fusion kinds.
+"""
+
+from __future__ import annotations
+
+from .mapping import map_fusion
+from .patterns import op_letter, short_pattern
+from .report import KINDS, FusedLayer, FusionReport, FusionSummary, VanishedNode
+
+__all__ = [
+    "map_fusion",
+    "FusionReport",
+    "FusedLayer",
+    "FusionSummary",
+    "VanishedNode",
+    "KINDS",
+    "op_letter",
+    "short_pattern",
+    "draw_stages",
+]
+
+
+def draw_stages(report: FusionReport, **kw):
+    """The classic lesson in three panels: before fusion / after vertical / after horizontal fusion."""
+    from .view import draw_stages as _draw_stages
+
+    return _draw_stages(report, **kw)
