@@ -16,6 +16,7 @@ Every method here is checked to exist on the real TensorRT 11 classes (test_trt_
 
 from __future__ import annotations
 
+import ctypes
 import enum
 import json
 import sys
@@ -112,7 +113,7 @@ class ICudaEngine:
         return Dims(self._t[name]["shape"])
 
     def get_tensor_location(self, name):
-        return TensorLocation.DEVICE
+        return TensorLocation[self._t[name].get("location", "DEVICE")]
 
     def get_tensor_format_desc(self, name):
         return f"Row major linear {self._t[name]['dtype']} format"
@@ -164,7 +165,7 @@ class IExecutionContext:
         t = self.engine._t[name]
         if t["mode"] == "input":
             return Dims(self._shapes[name])
-        for src, dst in self.engine.spec.get("copies", []):
+        for src, dst in self.engine.spec.get("copies", []) + self.engine.spec.get("host_copies", []):
             if dst == name:
                 return Dims(self._shapes[src])
         return Dims(t["shape"])   # data-dependent: -1 until run
@@ -203,6 +204,13 @@ class IExecutionContext:
             t = self.engine._t[src]
             nbytes = int(np.prod(self._shapes[src], dtype=np.int64)) * _SIZES[t["dtype"]]
             mem.copy(self._addr[dst], self._addr[src], nbytes, stream_handle)
+        for src, dst in self.engine.spec.get("host_copies", []):
+            # shape tensors: TensorRT reads/writes them on the host during the enqueue
+            t = self.engine._t[src]
+            nbytes = int(np.prod(self._shapes[src], dtype=np.int64)) * _SIZES[t["dtype"]]
+            if src not in self._addr or dst not in self._addr:
+                return False
+            ctypes.memmove(self._addr[dst], self._addr[src], nbytes)
         for src, dst in self.engine.spec.get("dds", []):
             # like TensorRT with data-dependent shapes: wait for the inputs, size the output, allocate
             t = self.engine._t[src]

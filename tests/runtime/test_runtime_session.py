@@ -11,7 +11,7 @@ import fake_trt
 from conftest import DDS, IDENTITY
 from fake_cuda import PAGEABLE_GBPS, PINNED_GBPS, FakeDeviceArray
 from trtlab.errors import BindingError, BundleError, ConfigError, SessionClosedError, TrtlabError
-from trtlab.runtime import BenchmarkResult, InferenceSession, random_inputs
+from trtlab.runtime import BenchmarkResult, InferenceSession, binding_table, random_inputs
 
 
 def _inputs(batch=4, seed=0):
@@ -304,3 +304,46 @@ def test_run_accepts_keywords_and_call(session):
     feeds = _inputs()
     assert np.array_equal(session(**feeds)["y"], feeds["x"])
     assert np.array_equal(session.run(x=feeds["x"], mask=feeds["mask"].tolist())["mask_out"], feeds["mask"])
+
+
+def test_host_located_shape_tensors_are_bound_in_host_memory(cuda, memory):
+    spec = copy.deepcopy(IDENTITY)
+    spec["tensors"] += [{"name": "n", "mode": "input", "dtype": "INT32", "shape": [2], "location": "HOST"},
+                        {"name": "n_out", "mode": "output", "dtype": "INT32", "shape": [2], "location": "HOST"}]
+    spec["host_copies"] = [["n", "n_out"]]
+    with InferenceSession(fake_trt.ICudaEngine(spec, memory), cuda=cuda) as s:
+        assert s.bindings["n"].location == "host" and s.bindings["n_out"].location == "host"
+        feeds = dict(_inputs(), n=np.array([7, 9], np.int32))
+        htod = cuda.htod_calls
+        out = s.run(feeds)
+        assert cuda.htod_calls == htod + 2                   # x and mask only: n stayed on the host
+        assert out["n_out"].tolist() == [7, 9] and np.array_equal(out["y"], feeds["x"])
+        assert s.context.get_tensor_address("n") == s._slots["n"].host.ptr
+        with pytest.raises(BindingError, match="lives in host memory"):
+            s.run(dict(feeds, n=FakeDeviceArray(cuda, (2,), np.int32)))
+        assert s.run(dict(feeds, n=np.array([1, 2], np.int32)))["n_out"].tolist() == [1, 2]
+
+
+def test_binding_table_without_a_gpu_from_real_layer_information(fixtures):
+    from trtlab.engine import load_layer_info
+
+    plan = load_layer_info(fixtures / "trt-layerinfo" / "resnet18-a100-fp16" / "engine.graph.json")
+    table = binding_table(plan)
+    assert [(b.name, b.mode, b.shape, b.dtype) for b in table] == [
+        ("input.1", "input", (32, 3, 224, 224), "float32"), ("191", "output", (32, 1000), "float32")]
+    assert table["input.1"].nbytes == 32 * 3 * 224 * 224 * 4 and "Row major linear" in str(table)
+
+
+def test_binding_table_of_a_real_tensorrt_for_rtx_build():
+    pytest.importorskip("tensorrt_rtx_bindings")
+    import trtlab
+    from trtlab.build import BuildConfig, ShapeProfile, build_engine
+
+    built = build_engine(trtlab.bundled_model("resnet18"),
+                         BuildConfig(profiles=(ShapeProfile("input.1", (1, 3, 224, 224), (4, 3, 224, 224), (8, 3, 224, 224)),)))
+    table = binding_table(built)
+    x = table["input.1"]
+    assert (x.mode, x.dtype, x.location) == ("input", "float32", "device")
+    assert x.profile == ((1, 3, 224, 224), (4, 3, 224, 224), (8, 3, 224, 224)) and x.shape == (-1, 3, 224, 224)
+    assert x.nbytes == 8 * 3 * 224 * 224 * 4
+    assert table.outputs[0].dtype == "float32"

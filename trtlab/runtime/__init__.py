@@ -5,7 +5,7 @@ TensorRT, pycuda / cuda-python and ONNX Runtime are imported only when used.
 
 from __future__ import annotations
 
-from .bindings import Binding, BindingTable
+from .bindings import Binding, BindingTable, binding_table
 from .cuda import DeviceBuffer, Event, HostBuffer, Stream, available_backends, get_backend, mem_get_info
 from .reference import TOLERANCES, OutputComparison, ReferenceReport, compare_to_onnxruntime, run_onnxruntime
 from .session import InferenceSession, random_inputs
@@ -26,6 +26,7 @@ __all__ = [
     "Stream",
     "TOLERANCES",
     "available_backends",
+    "binding_table",
     "compare_to_onnxruntime",
     "get_backend",
     "mem_get_info",

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import BindingError
 
-__all__ = ["Binding", "BindingTable", "DTYPES", "numpy_dtype", "read_bindings"]
+__all__ = ["Binding", "BindingTable", "DTYPES", "binding_table", "numpy_dtype", "read_bindings"]
 
 # TensorRT DataType member name -> (numpy dtype name, bytes per element).
 # bfloat16 and fp8 have no numpy dtype of their own; ml_dtypes supplies them when installed.
@@ -197,3 +197,46 @@ def read_bindings(cuda_engine: Any, trt: Any, profile_index: int = 0) -> Binding
     if any(b.dynamic and not b.is_input for b in out):
         note = "Outputs with '?' get their shape from the inputs at run time (or from the data, through an output allocator)."
     return BindingTable(out, note)
+
+
+# dtype names in layer information (inspector JSON, builder log) -> TensorRT DataType names
+_LAYER_INFO_DTYPES = {"FP32": "FLOAT", "FLOAT": "FLOAT", "FP16": "HALF", "HALF": "HALF", "BF16": "BF16",
+                      "INT8": "INT8", "UINT8": "UINT8", "INT32": "INT32", "INT64": "INT64", "BOOL": "BOOL",
+                      "FP8": "FP8", "INT4": "INT4", "FP4": "FP4", "E8M0": "E8M0"}
+
+
+def _from_io_tensor(t) -> Binding:
+    trt_dtype = _LAYER_INFO_DTYPES.get(str(t.dtype or "").upper(), str(t.dtype or "?").upper())
+    dtype, itemsize = DTYPES.get(trt_dtype, (trt_dtype.lower(), 0))
+    shape = tuple(int(d) for d in (t.shape or ()))
+    profile = None
+    if t.profile and t.mode == "input":
+        mn, opt, mx = (tuple(int(d) for d in t.profile[k]) for k in ("min", "opt", "max"))
+        if mn != mx:
+            profile = (mn, opt, mx)
+            shape = tuple(d if a == b else -1 for d, a, b in zip(shape or mx, mn, mx))
+    size_shape = profile[2] if profile else shape
+    nbytes = None if not shape or any(d < 0 for d in size_shape) or not itemsize else \
+        int(np.ceil(int(np.prod(size_shape, dtype=np.int64)) * itemsize))
+    location = (t.location or "device").lower()
+    return Binding(t.name, t.mode, shape, dtype, trt_dtype, location, nbytes, profile, t.format)
+
+
+def binding_table(engine: Any) -> BindingTable:
+    """The binding table of ``engine`` without running it (works on a machine without a GPU).
+
+    ``engine`` is an :class:`InferenceSession` (its ``bindings``), a ``BuiltEngine`` or an
+    ``EnginePlan`` (read from the engine's layer information, which names each I/O tensor with
+    its shape, type, format and profile).
+    """
+    if isinstance(getattr(engine, "bindings", None), BindingTable):
+        return engine.bindings
+    plan = getattr(engine, "layer_info", engine)
+    io = getattr(plan, "io_tensors", None)
+    if io is None:
+        raise BindingError(f"cannot read I/O tensors from a {type(engine).__name__}; pass an InferenceSession, "
+                           f"a BuiltEngine or an EnginePlan")
+    note = None
+    if not io:
+        note = "The layer information names no I/O tensors (build with profiling verbosity 'detailed' to see them)."
+    return BindingTable([_from_io_tensor(t) for t in io], note)

@@ -190,7 +190,7 @@ class InferenceSession:
         plan = getattr(engine, "plan", None)
         if plan is not None:  # a BuiltEngine: deserialize with the module it was built with
             info = getattr(engine, "backend", None)
-            module_name = module_name or getattr(info, "module", None)
+            module_name = module_name or (info if isinstance(info, str) else getattr(info, "module", None))
         elif isinstance(engine, (bytes, bytearray, memoryview)):
             plan = bytes(engine)
         elif isinstance(engine, (str, os.PathLike)):
@@ -443,6 +443,19 @@ class InferenceSession:
         for name in self.input_names:
             kind, value, shape = feeds[name]
             slot = self._slots[name]
+            if slot.binding.location == "host":
+                # shape tensors TensorRT reads on the host: bind a host buffer, copy nothing to the GPU
+                if kind == "device":
+                    raise BindingError(f"input {name!r} lives in host memory (a shape tensor); pass a numpy array")
+                nbytes = _size(shape, slot.binding.itemsize)
+                if slot.host is None or slot.host.nbytes < nbytes:
+                    if slot.host is not None:
+                        slot.host.free()
+                    slot.host = None
+                    slot.host = HostBuffer(nbytes, self._cuda)
+                np.copyto(slot.host.view(value.dtype, shape), value)
+                self._bind(name, slot.host.ptr)
+                continue
             if kind == "device":
                 self._bind(name, cuda_array_info(value)[0])
                 continue
@@ -468,6 +481,14 @@ class InferenceSession:
                 if any(d < 0 for d in shape) or given != shape:
                     raise BindingError(f"output {name!r}: the device array has shape {given}, the engine produces {shape}")
                 self._bind(name, cuda_array_info(value)[0])
+            elif slot.binding.location == "host":
+                nbytes = _size(shape, slot.binding.itemsize)
+                if slot.host is None or slot.host.nbytes < nbytes:
+                    if slot.host is not None:
+                        slot.host.free()
+                    slot.host = None
+                    slot.host = HostBuffer(nbytes, self._cuda)
+                self._bind(name, slot.host.ptr)
             elif any(d < 0 for d in shape):
                 dds.append(name)
                 if slot.allocator is None:
@@ -494,6 +515,9 @@ class InferenceSession:
             if name in feeds:
                 results[name] = feeds[name][1]
                 continue
+            if slot.binding.location == "host":
+                results[name] = slot.host.view(dtype, out_shapes[name])   # read after the final synchronize
+                continue
             if name in dds:
                 alloc = slot.allocator
                 shape = alloc.shape if alloc.shape is not None else tuple(int(d) for d in self.context.get_tensor_shape(name))
@@ -515,8 +539,9 @@ class InferenceSession:
             results[name] = dst
         e3.record(stream)
         e3.synchronize()
-        if copy and self.pinned:
-            results = {k: (np.array(v) if k not in feeds else v) for k, v in results.items()}
+        if copy:
+            results = {k: (np.array(v) if k not in feeds and (self.pinned or self._slots[k].binding.location == "host")
+                           else v) for k, v in results.items()}
         self.last_timing = RunTiming(
             h2d_ms=e1.elapsed_ms(e0), compute_ms=e2.elapsed_ms(e1), d2h_ms=e3.elapsed_ms(e2),
             stage_ms=stage_ms, wall_ms=(time.perf_counter() - wall0) * 1e3, pinned=self.pinned,
