@@ -170,3 +170,27 @@ def test_external_weights_and_model_inputs(rtx, fixtures):
     assert a.model_digest == b.model_digest
     with pytest.raises(ModelLoadError, match="external"):
         build_engine((fixtures / "onnx" / "ext_weights.onnx").read_bytes())
+
+
+def test_widget_progress_follows_the_build(rtx):
+    pytest.importorskip("ipywidgets")
+    from trtlab.build.progress import WidgetProgress
+
+    widget = WidgetProgress(display=False)
+    build_engine(ROOT / "data" / "inception_block.onnx", progress=widget)
+    assert widget.bar.value == widget.bar.max > 1 and widget.bar.bar_style == "success"
+    assert widget.label.value == "done"
+
+
+def test_inspector_failure_falls_back_to_the_log(rtx, monkeypatch):
+    """Where engines look runnable but deserializing fails, the build still yields layer info."""
+    import dataclasses
+
+    from trtlab.build import backend as bk
+    from trtlab.build import builder
+
+    real = bk._info_for("tensorrt_rtx_bindings")
+    monkeypatch.setattr(builder, "_info_for", lambda name: dataclasses.replace(real, can_execute=True))
+    eng = build_engine(ROOT / "data" / "inception_block.onnx")   # real deserialize: fails without a driver
+    assert eng.layer_info_format == "oneline" and len(eng.layer_info) > 0
+    assert any(sev == "ERROR" for sev, _ in eng.log)   # TensorRT said why it could not deserialize

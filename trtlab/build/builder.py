@@ -388,6 +388,9 @@ def build_engine(model, config: BuildConfig | None = None, progress=None, cache=
             try:
                 text = _layer_info_from_engine(trt, plan, _make_logger(trt, log)) or ""
                 fmt = "json" if text else "none"
+                if not text:
+                    log.append(("WARNING", "trtlab: the engine could not be deserialized here; "
+                                           "its layer information comes from the builder's log instead"))
             except Exception as exc:  # fall back to the log listing below
                 log.append(("WARNING", f"trtlab: reading layer information from the engine failed: {exc}"))
         if fmt == "none":

@@ -53,7 +53,8 @@ class EngineCache:
 
     ``get(key)`` returns a verified :class:`CacheEntry` or None; ``put(key, engine)`` stores
     a :class:`~trtlab.build.BuiltEngine`; ``size()`` -> ``(bytes, entries)``; ``clear()``.
-    The folder also keeps one TensorRT timing cache per backend version, reused across builds.
+    With TensorRT (not TensorRT for RTX, which has no timing cache) the folder also keeps one
+    timing cache per backend version, reused across builds.
     """
 
     def __init__(self, path=None):

@@ -119,7 +119,8 @@ class BuildConfig:
       dimensions that have none get ``dynamic_dims`` (min, opt, max) for each such dimension —
       by default batch 1/1/1.
     - ``timing_cache``: path of a timing cache file to load and update (None: the engine
-      cache's own one when a cache is used).
+      cache's own one when a cache is used). TensorRT for RTX has no timing cache (its calls
+      are no-ops since RTX 1.2), so giving one with that backend is a BackendError.
     - ``profiling_verbosity``: ``detailed`` (default: layer information with tensors, formats
       and tactics), ``layer_names_only`` or ``none``.
     - ``compute_capability``: target GPU architecture for backends that take one (TensorRT for
