@@ -3,6 +3,7 @@
 >>> import trtlab
 >>> g = trtlab.load_onnx("model.onnx")        # a path, the model's bytes, or an onnx.ModelProto
 >>> g.summary()                                # op counts, parameters, FLOPs
+>>> g.summary(dims={"batch": 1})               # FLOPs with a value for a symbolic dim
 >>> g.find(op_type="Conv")                     # node names
 >>> g.neighborhood("conv1", radius=2).draw()   # a smaller OnnxGraph, drawn
 
@@ -29,6 +30,9 @@ graph, so every networkx algorithm works on it directly.
 * ``g.tensors`` maps every declared tensor name to its :class:`TensorInfo`;
   ``g.initializers`` maps initializer names to their shapes; ``g.producer(t)`` /
   ``g.consumers(t)`` navigate by tensor.
+* ``g.find(...)`` returns node names; ``g.neighborhood(name)``, ``g.between(tensor_a, tensor_b)``
+  and ``g.subgraph(names)`` return smaller ``OnnxGraph`` objects cut from this one (not to be
+  confused with ``NodeInfo.subgraphs``, the bodies of control-flow nodes).
 * Problems that do not prevent drawing the graph (failed shape inference, custom ops, tensors
   nobody produces, duplicate names) are listed in ``g.warnings``; tensors read but never produced
   are in ``g.dangling``. Problems that do (unreadable file, cycles, a tensor produced twice,
