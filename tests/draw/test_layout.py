@@ -105,3 +105,21 @@ def test_empty_and_single_node_graphs():
 def test_bad_direction_is_a_config_error(googlenet):
     with pytest.raises(ConfigError, match="'diagonal'.*LR, TB"):
         layered_layout(googlenet, "diagonal")
+
+
+def test_fold_layout_cuts_a_deep_graph_into_bands(graph_scale):
+    from trtlab.draw.layout import fold_layout
+
+    g = trtlab.load_onnx(graph_scale.make_model(500))
+    lay = compute_layout(g.nx, "TB")
+    folded = fold_layout(lay)
+    assert folded.n_layers < lay.n_layers / 3  # several bands, each much shorter
+    xy = np.array(list(folded.pos.values()))
+    assert (xy[:, 1].max() - xy[:, 1].min()) < lay.n_layers / 3
+    per_band = folded.n_layers
+    for u, v in g.nx.edges:
+        lu, lv = lay.layer[u], lay.layer[v]
+        if lu // per_band == lv // per_band:  # same band: still points down
+            assert folded.pos[u][1] > folded.pos[v][1]
+        else:  # into the next band: drawn as two stubs with a gap (NaN) between them
+            assert np.isnan(folded.routes[(u, v)]).any()

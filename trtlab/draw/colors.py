@@ -85,7 +85,7 @@ FIXED_COLORS: dict[str, str] = {
 }
 
 #: fill of a box that stands for several collapsed nodes
-COLLAPSED_COLOR = "#e9e4f5"
+COLLAPSED_COLOR = "#ffffff"
 
 # Colours for op types without a fixed colour: light tints of matplotlib's tab20 (written out
 # so this module does not need matplotlib's colormap registry at import time).

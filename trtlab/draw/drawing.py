@@ -35,7 +35,7 @@ class Drawing:
     """
 
     def __init__(self, figure: Figure, *, ax=None, artists=None, nodes=None, mode: str = "labels",
-                 note: str | None = None, dpi: float = 100):
+                 note: str | None = None, dpi: float = 100, tight: bool = True):
         if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
             FigureCanvasAgg(figure)
         self._figure: Figure | None = figure
@@ -45,6 +45,9 @@ class Drawing:
         self.mode = mode
         self.note = note
         self.dpi = dpi
+        # tight=True trims the saved picture to what was drawn (at the cost of drawing twice);
+        # drawings whose figure was sized to fit their content pass tight=False
+        self.tight = tight
 
     @property
     def figure(self) -> Figure:
@@ -60,7 +63,7 @@ class Drawing:
 
     def _render(self, fmt: str, dpi: float | None = None) -> bytes:
         buf = io.BytesIO()
-        self.figure.savefig(buf, format=fmt, dpi=dpi or self.dpi, bbox_inches="tight",
+        self.figure.savefig(buf, format=fmt, dpi=dpi or self.dpi, bbox_inches="tight" if self.tight else None,
                             facecolor="white")
         return buf.getvalue()
 

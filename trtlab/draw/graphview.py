@@ -20,7 +20,7 @@ import networkx as nx
 from ..errors import ConfigError, TrtlabError
 from .colors import COLLAPSED_COLOR, op_color
 from .drawing import Drawing, new_figure
-from .layout import check_direction, compute_layout
+from .layout import check_direction, compute_layout, fold_layout
 from .render import draw_dag, figure_size_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,6 +30,8 @@ __all__ = ["draw_onnx_graph", "OVERVIEW_NODES"]
 
 #: above this many nodes, ``overview=None`` switches to an overview
 OVERVIEW_NODES = 300
+#: an overview by name prefix aims at no more boxes than this (a screenful)
+OVERVIEW_TARGET = 100
 _MAX_LEGEND = 30
 _NAME_CHARS = 24
 
@@ -140,22 +142,31 @@ def _collapse_map(G: nx.DiGraph, collapse: str | Iterable[str]) -> dict:
     return block
 
 
-def _prefix_map(G: nx.DiGraph, max_nodes: int) -> dict | None:
-    """Blocks by name prefix (``a/b/...`` -> ``a``, ``a/b``, ...): the deepest prefix depth that
-    leaves at most ``max_nodes`` boxes and at least halves the node count; None if none does."""
+def _prefix_map(G: nx.DiGraph, max_nodes: int, target: int = OVERVIEW_TARGET) -> dict | None:
+    """Blocks by name prefix (``a/b/...`` -> ``a/``, ``a/b/``, ...) for an overview.
+
+    Picks the deepest prefix depth that leaves at most ``target`` boxes (a screenful), else the
+    depth with the fewest boxes if that is at most ``max_nodes``; a depth must at least halve
+    the node count. Returns node -> block, or None when the names have no such structure.
+    """
     parts = {v: str(v).strip("/").split("/") for v in G}
     n = len(parts)
-    best = None
+    candidates = []
     for depth in range(1, 6):
         keys = {v: "/".join(p[:depth]) + "/" if len(p) > depth else None for v, p in parts.items()}
         sizes = Counter(k for k in keys.values() if k is not None)
         mapping = {v: k for v, k in keys.items() if k is not None and sizes[k] > 1}
-        count = n - len(mapping) + len({k for k in mapping.values()})
-        if count <= max_nodes and count <= n / 2:
-            best = mapping
-        elif best is not None:
+        if not mapping:
             break
-    return best
+        count = n - len(mapping) + len(set(mapping.values()))
+        if count <= max_nodes and count <= n / 2:
+            candidates.append((count, depth, mapping))
+    if not candidates:
+        return None
+    fitting = [c for c in candidates if c[0] <= target]
+    if fitting:
+        return max(fitting, key=lambda c: c[1])[2]
+    return min(candidates, key=lambda c: c[0])[2]
 
 
 def _contract(G: nx.DiGraph, block: dict) -> tuple[nx.DiGraph, dict]:
@@ -334,9 +345,16 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
     if show_shapes:
         edge_labels = {(u, v): _shape_label(d.get("tensors")) for u, v, d in H.edges(data=True)}
 
+    if title is None:
+        title = f"{name} \u2014 {len(G0)} nodes" + (f"\n{note}" if note else "")
+        if neighborhood is not None:
+            title = f"{name} \u2014 neighbourhood of {centre!r}, radius {radius}\n{len(G)} of {len(G0)} nodes"
+
     # figure
     layout = compute_layout(H, direction)
     labelled = mode != "markers"
+    if not labelled:
+        layout = fold_layout(layout)  # deep graphs: side-by-side bands instead of one thin line
     own_figure = ax is None
     if own_figure:
         size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None)
@@ -344,9 +362,14 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
         body_w = 5.0 if expand else 0.0
         if expand:
             size = (size[0] + body_w, max(size[1], 4.0 * len(expand)))
+        if legend_map is not None:  # room for the legend beside the graph
+            size = (size[0], max(size[1], 0.21 * len(legend_map) + 0.9))
+        title_lines = title.split("\n") if title else []
+        title_h = 0.12 + 0.2 * len(title_lines)
+        size = (max(size[0], 0.09 * max(map(len, title_lines), default=0)), size[1])
         fig = new_figure(size)
         main_w = max(0.3, (size[0] - legend_w - body_w) / size[0])
-        ax = fig.add_axes((0.0, 0.0, main_w, 1.0))
+        ax = fig.add_axes((0.01, 0.0, main_w - 0.01, 1.0 - title_h / size[1]))
     else:
         fig = ax.figure
     if len(H) == 0:
@@ -359,16 +382,12 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
             highlight=hl_drawn, dim_others=bool(hl), edge_labels=edge_labels, legend=legend_map,
             outlines=outlines, legend_title="op type" if legend_map else None,
         )
-    if title is None:
-        title = f"{name} \u2014 {len(G0)} nodes" + (f" ({note})" if note else "")
-        if neighborhood is not None:
-            title = f"{name} \u2014 neighbourhood of {centre!r}, radius {radius} ({len(G)} of {len(G0)} nodes)"
     if title:
         ax.set_title(title, loc="left", fontsize=10)
 
     if expand:
         _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure)
-    return Drawing(fig, ax=ax, artists=artists, nodes=list(H.nodes), mode=mode, note=note)
+    return Drawing(fig, ax=ax, artists=artists, nodes=list(H.nodes), mode=mode, note=note, tight=not own_figure)
 
 
 def _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure) -> None:
@@ -382,7 +401,7 @@ def _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure) -> None:
     width = 0.98 - left
     for i, (e, attr, sub) in enumerate(bodies):
         top = 1.0 - i / k
-        sub_ax = fig.add_axes((left, top - 0.92 / k, width, 0.86 / k))
+        sub_ax = fig.add_axes((left, top - 0.94 / k, width, 0.86 / k))
         draw_onnx_graph(sub, ax=sub_ax, legend=False, direction="TB",
                         title=f"body of {e!r} ({attr}): {len(sub.nx) if hasattr(sub, 'nx') else len(sub)} nodes")
         for side in ("top", "bottom", "left", "right"):

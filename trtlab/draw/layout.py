@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["layered_layout", "compute_layout", "Layout", "count_crossings", "DIRECTIONS"]
+__all__ = ["layered_layout", "compute_layout", "fold_layout", "Layout", "count_crossings", "DIRECTIONS"]
 
 DIRECTIONS = ("LR", "TB", "RL", "BT")
 
@@ -178,16 +178,23 @@ def compute_layout(G: nx.DiGraph, direction: str = "LR", *, max_sweeps: int = 12
     for ms in members_arr:
         pos_in_layer[ms] = np.arange(len(ms))
 
+    # index of every item within its layer's member array (membership never changes; only the
+    # positions do), so per-layer sums are bincounts over the layer, not over the whole graph
+    local = np.empty(m, dtype=np.int64)
+    for ms in members_arr:
+        local[ms] = np.arange(len(ms))
+    local_segs = [(local[a], local[b]) for a, b in segs]
+
     initial = _total_crossings(segs, pos_in_layer)
     best, best_pos = initial, pos_in_layer.copy()
     stale = 0
     for _ in range(max_sweeps if initial else 0):
         for l in range(1, n_layers):  # down: order layer l by its predecessors in l-1
-            a, b = segs[l - 1]
-            _reorder(members_arr[l], b, pos_in_layer[a], pos_in_layer)
+            a, _b = segs[l - 1]
+            _reorder(members_arr[l], local_segs[l - 1][1], pos_in_layer[a], pos_in_layer)
         for l in range(n_layers - 2, -1, -1):  # up: order layer l by its successors in l+1
-            a, b = segs[l]
-            _reorder(members_arr[l], a, pos_in_layer[b], pos_in_layer)
+            _a, b = segs[l]
+            _reorder(members_arr[l], local_segs[l][0], pos_in_layer[b], pos_in_layer)
         c = _total_crossings(segs, pos_in_layer)
         if c < best:
             best, best_pos, stale = c, pos_in_layer.copy(), 0
@@ -241,13 +248,15 @@ def compute_layout(G: nx.DiGraph, direction: str = "LR", *, max_sweeps: int = 12
 def _reorder(members: np.ndarray, ends: np.ndarray, other_pos: np.ndarray, pos: np.ndarray) -> None:
     """Re-rank ``members`` by the barycentre of their neighbours' positions (in place in pos).
 
-    ``ends`` are the segment ends lying in this layer, ``other_pos`` the positions of the other
-    end of each segment. Members without neighbours keep their current position.
+    ``ends`` are the segment ends lying in this layer (as indices into ``members``),
+    ``other_pos`` the positions of the other end of each segment. Members without neighbours
+    keep their current position.
     """
-    if len(members) < 2 or len(ends) == 0:
+    k = len(members)
+    if k < 2 or len(ends) == 0:
         return
-    sums = np.bincount(ends, weights=other_pos, minlength=len(pos))[members]
-    counts = np.bincount(ends, minlength=len(pos))[members]
+    sums = np.bincount(ends, weights=other_pos, minlength=k)
+    counts = np.bincount(ends, minlength=k)
     current = pos[members]
     bary = np.where(counts > 0, sums / np.maximum(counts, 1), current)
     new = np.lexsort((current, bary))
@@ -337,41 +346,143 @@ def _isotonic(values: np.ndarray) -> np.ndarray:
     return np.repeat(means, sizes)
 
 
-def _place(members: np.ndarray, desired: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """Positions closest to ``desired`` keeping ``members``' order and their widths apart."""
-    w = width[members]
-    gaps = np.concatenate([[0.0], (w[:-1] + w[1:]) / 2])
-    offset = np.cumsum(gaps)
+def _place(desired: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Positions closest to ``desired`` keeping their order and widths ``w`` apart."""
+    gaps = (w[:-1] + w[1:]) / 2
+    offset = np.concatenate([[0.0], np.cumsum(gaps)])
     return _isotonic(desired - offset) + offset
 
 
-def _assign_coordinates(members, segs, width: np.ndarray, m: int, iterations: int = 4) -> np.ndarray:
+def _assign_coordinates(members, segs, width: np.ndarray, m: int, iterations: int | None = None) -> np.ndarray:
+    """Within-layer coordinates: nodes pulled to their neighbours' mean, overlaps removed.
+
+    Most layers of real networks hold one to a few nodes, where numpy's per-call overhead
+    dominates, so those layers are handled with plain Python floats.
+    """
+    if iterations is None:
+        iterations = 4 if m <= 3000 else 2
     coord = np.zeros(m)
+    local = np.empty(m, dtype=np.int64)
+    widths = []
     for ms in members:
         w = width[ms]
+        widths.append(w)
+        local[ms] = np.arange(len(ms))
         offset = np.cumsum(np.concatenate([[0.0], (w[:-1] + w[1:]) / 2]))
         coord[ms] = offset - offset[-1] / 2 if len(ms) else offset
     n_layers = len(members)
+    # per layer and direction: for each member (local index), the items it is pulled towards
+    pulls_down: list = [None] * n_layers
+    pulls_up: list = [None] * n_layers
+    for l, (a, b) in enumerate(segs):
+        if len(a) == 0:
+            continue
+        if l + 1 < n_layers:
+            pulls_down[l + 1] = (local[b], a)
+        pulls_up[l] = (local[a], b)
+    small = [len(ms) <= 6 for ms in members]
+    members_list = [ms.tolist() for ms in members]
+    gaps_list = [((w[:-1] + w[1:]) / 2).tolist() for w in widths]
+    small_pulls = {}
+    for name, pulls in (("down", pulls_down), ("up", pulls_up)):
+        for l, pr in enumerate(pulls):
+            if pr is not None and small[l]:
+                groups: list[list[int]] = [[] for _ in members_list[l]]
+                for i, o in zip(pr[0].tolist(), pr[1].tolist()):
+                    groups[i].append(o)
+                small_pulls[(name, l)] = groups
 
-    def pull(l: int, ends: np.ndarray, others: np.ndarray) -> None:
-        ms = members[l]
-        if len(ms) == 0 or len(ends) == 0:
+    def pull(l: int, name: str, pr) -> None:
+        if pr is None:
             return
-        sums = np.bincount(ends, weights=coord[others], minlength=m)[ms]
-        counts = np.bincount(ends, minlength=m)[ms]
+        if small[l]:
+            ms = members_list[l]
+            groups = small_pulls[(name, l)]
+            desired = [sum(coord[o] for o in g) / len(g) if g else coord[v] for v, g in zip(ms, groups)]
+            gaps = gaps_list[l]
+            if all(desired[i + 1] - desired[i] >= gaps[i] - 1e-12 for i in range(len(gaps))):
+                for v, d in zip(ms, desired):
+                    coord[v] = d
+                return
+            coord[members[l]] = _place(np.array(desired), widths[l])
+            return
+        ends_local, others = pr
+        ms = members[l]
+        k = len(ms)
+        sums = np.bincount(ends_local, weights=coord[others], minlength=k)
+        counts = np.bincount(ends_local, minlength=k)
         desired = np.where(counts > 0, sums / np.maximum(counts, 1), coord[ms])
-        coord[ms] = _place(ms, desired, width)
+        coord[ms] = _place(desired, widths[l])
 
     for _ in range(iterations):
         for l in range(1, n_layers):
-            a, b = segs[l - 1]
-            pull(l, b, a)
+            pull(l, "down", pulls_down[l])
         for l in range(n_layers - 2, -1, -1):
-            a, b = segs[l]
-            pull(l, a, b)
+            pull(l, "up", pulls_up[l])
     # final down sweep, so chains hang straight below their producers
     for l in range(1, n_layers):
-        a, b = segs[l - 1]
-        pull(l, b, a)
+        pull(l, "down", pulls_down[l])
     coord -= (coord.min() + coord.max()) / 2
     return coord
+
+
+def fold_layout(layout: Layout, bands: int | None = None, gap: float = 2.0) -> Layout:
+    """The layout of a deep graph cut into ``bands`` side-by-side bands of consecutive layers.
+
+    A 3,000-layer network drawn in one column is a thin line; folded, it is read like text:
+    down the first column (TB), then down the next. Edges that cross from one band to the next
+    run from the end of one band to the start of the next. ``bands=None`` picks a number that
+    makes the drawing roughly square. Only LR and TB layouts are folded (others are returned
+    unchanged), as are layouts of fewer than 20 layers.
+    """
+    if layout.direction not in ("LR", "TB") or layout.n_layers < 20 or not layout.pos:
+        return layout
+    along, across = (0, 1) if layout.direction == "LR" else (1, 0)
+    sign = 1.0 if layout.direction == "LR" else -1.0  # layer index = sign * coordinate
+    xy = np.array(list(layout.pos.values()), dtype=float)
+    lo, hi = xy[:, across].min(), xy[:, across].max()
+    thickness = hi - lo + gap
+    if bands is None:
+        # LR boxes are wider than tall; markers are round: aim at a square in layout units
+        bands = int(round(np.sqrt(layout.n_layers / thickness)))
+    bands = max(1, min(int(bands), layout.n_layers))
+    if bands == 1:
+        return layout
+    per_band = int(np.ceil(layout.n_layers / bands))
+
+    def move(points: np.ndarray) -> np.ndarray:
+        p = np.array(points, dtype=float, copy=True).reshape(-1, 2)
+        lay = np.rint(sign * p[:, along]).astype(np.int64)
+        band = lay // per_band
+        p[:, along] = sign * (lay - band * per_band)
+        # bands run left to right (TB) or top to bottom (LR)
+        p[:, across] = p[:, across] - lo + band * thickness if layout.direction == "TB" else \
+            p[:, across] - hi - band * thickness
+        return p
+
+    def route(points: np.ndarray) -> np.ndarray:
+        # a step from one band into the next becomes two stubs (out of the end of one band,
+        # into the start of the next) separated by NaN, which matplotlib draws as a gap
+        lay = np.rint(sign * np.asarray(points, dtype=float)[:, along]).astype(np.int64)
+        p = move(points)
+        band = lay // per_band
+        jumps = np.nonzero(band[1:] != band[:-1])[0]
+        if len(jumps) == 0:
+            return p
+        step = np.zeros(2)
+        step[along] = sign * 0.45
+        pieces, start = [], 0
+        for j in jumps:
+            d = 1.0 if lay[j + 1] > lay[j] else -1.0
+            pieces += [p[start:j + 1], [p[j] + d * step], [[np.nan, np.nan]], [p[j + 1] - d * step]]
+            start = j + 1
+        pieces.append(p[start:])
+        return np.concatenate([np.asarray(x, dtype=float).reshape(-1, 2) for x in pieces])
+
+    keys = list(layout.pos)
+    moved = move(xy)
+    pos = {k: (float(moved[i, 0]), float(moved[i, 1])) for i, k in enumerate(keys)}
+    routes = {e: route(r) for e, r in layout.routes.items()}
+    return Layout(pos=pos, routes=routes, layer=dict(layout.layer), direction=layout.direction,
+                  n_layers=per_band, crossings=layout.crossings, initial_crossings=layout.initial_crossings,
+                  reversed_edges=list(layout.reversed_edges))

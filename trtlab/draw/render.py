@@ -94,19 +94,23 @@ def figure_size_for(layout: Layout, *, labelled: bool, legend: bool = False,
 
 @lru_cache(maxsize=8192)
 def _text_extent(text: str) -> tuple[float, float]:
-    """(width, line count) of ``text`` at 10 pt, width in inches (Agg's own text metrics)."""
+    """(width, line count) of ``text`` at 10 pt, width in inches (Agg's own text metrics).
+
+    Hinting makes small text relatively wider than large text, so the width is measured at the
+    small sizes labels use.
+    """
     renderer = _renderer()
-    prop = FontProperties(size=10)
+    prop = FontProperties(size=7)
     lines = text.split("\n")
     width = max(renderer.get_text_width_height_descent(line or " ", prop, ismath=False)[0] for line in lines)
-    return width / 72.0, len(lines)
+    return width / 100.0 * 10 / 7, len(lines)
 
 
 @lru_cache(maxsize=1)
 def _renderer():
     from matplotlib.backends.backend_agg import RendererAgg
 
-    return RendererAgg(100, 100, 72)  # dpi 72: one pixel per point
+    return RendererAgg(100, 100, 100)  # the dpi drawings are rendered at
 
 
 def _clip_to_box(center: np.ndarray, half: np.ndarray, toward: np.ndarray) -> np.ndarray:
@@ -189,7 +193,10 @@ def draw_dag(
     if dim_others and highlighted:
         face[~hl] = [lighten(tuple(c), 0.72) for c in face[~hl]]
     outlines = outlines or {}
-    edgecol = [HIGHLIGHT_COLOR if v in highlighted else outlines.get(v, OUTLINE_COLOR) for v in nodes]
+    dim = dim_others and bool(highlighted)
+    edgecol = [HIGHLIGHT_COLOR if v in highlighted else
+               (lighten(outlines.get(v, OUTLINE_COLOR), 0.55) if dim else outlines.get(v, OUTLINE_COLOR))
+               for v in nodes]
     lw_scale = 1.0
 
     # node size: text boxes (labelled) or markers
