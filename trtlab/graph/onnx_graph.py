@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["OnnxGraph", "load_onnx"]
 
-# Pictures are embedded in the HTML display only up to this many nodes (drawing is the slow part).
-_HTML_PICTURE_MAX_NODES = 300
+# Above this many nodes the default drawing is an overview; the HTML display says how to zoom in.
+_OVERVIEW_HINT_NODES = 300
 
 
 class OnnxGraph:
@@ -274,13 +274,17 @@ class OnnxGraph:
             items = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings[:20])
             more = f"<li>... {len(self.warnings) - 20} more</li>" if len(self.warnings) > 20 else ""
             parts.append(f"<details><summary>{len(self.warnings)} warning(s)</summary><ul>{items}{more}</ul></details>")
-        if 0 < len(self) <= _HTML_PICTURE_MAX_NODES:
+        if len(self):
+            # IPython computes every display format anyway, so the PNG is drawn (once, cached)
+            # whatever we do here; embedding it is what makes JupyterLab, which shows the HTML,
+            # show the picture at all.
             png = self._repr_png_()
             if png:
                 b64 = base64.b64encode(png).decode("ascii")
                 parts.append(f'<img src="data:image/png;base64,{b64}" style="max-width:100%"/>')
-        elif len(self) > _HTML_PICTURE_MAX_NODES:
-            parts.append(f"<div><i>{len(self)} nodes: call .draw() or .neighborhood(name) to see a picture.</i></div>")
+            if len(self) > _OVERVIEW_HINT_NODES:
+                parts.append(f"<div><i>{len(self)} nodes: for detail, draw a part with "
+                             f".neighborhood(name).draw() or .draw(collapse=...).</i></div>")
         return "\n".join(parts)
 
 
