@@ -109,3 +109,28 @@ def test_onnx_graph_and_model_proto_are_accepted(conv):
     except ImportError:
         return
     assert compare_to_onnxruntime(load_onnx(conv), inputs, ref).passed
+
+
+@pytest.mark.parametrize("name", ["inception_block", "transformer_block"])
+def test_a_real_fp16_conversion_passes_at_fp16_and_fails_at_fp32(name):
+    # The float16 model TensorRT for RTX parsed for an fp16 build, run by ONNX Runtime: the
+    # outputs an fp16 engine would give, up to kernel differences.
+    pytest.importorskip("tensorrt_rtx_bindings")
+    pytest.importorskip("onnxconverter_common")
+    import onnxruntime as ort
+
+    import trtlab
+    from trtlab.build import BuildConfig, build_engine
+
+    model = trtlab.bundled_model(name)
+    built = build_engine(model, BuildConfig(precision="fp16"))
+    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(11)
+    inputs = {i.name: rng.standard_normal([d if isinstance(d, int) else 1 for d in i.shape]).astype(np.float32)
+              for i in sess.get_inputs()}
+    fp16_outputs = run_onnxruntime(built.model_bytes, inputs)
+    at_fp16 = compare_to_onnxruntime(model, inputs, fp16_outputs, precision="fp16")
+    assert at_fp16.passed, str(at_fp16)
+    assert not compare_to_onnxruntime(model, inputs, fp16_outputs, precision="fp32").passed
+    for row in at_fp16.outputs:
+        assert 1e-5 < row.rel_l2 < 2e-3      # float16 rounding: present, and about an ulp
