@@ -203,3 +203,18 @@ def test_unknown_layer_types_are_kept():
                         "SomethingNew": {"x": 1}}]}
     (layer,) = load_layer_info(data).layers
     assert layer.layer_type == "FancyNewKernel" and layer.raw["SomethingNew"] == {"x": 1} and not layer.is_reformat
+
+
+def test_log_with_other_layers_lines_and_two_builds():
+    log = ("[I] Total number of Layers:\nsomething else\n"
+           "[V] Layers:\nName: old, LayerType: kgen, Inputs: [], Outputs: []\n\n"
+           "[V] Layers:\n" + ONELINE_TRT8 + "\n[I] Number of Layers:\n[I] done\n")
+    plan = parse_oneline(log)
+    assert [layer.name for layer in plan.layers] == ["Conv_0 + Relu_1", "PWN(PWN(Clip_2), Add_3)"]
+    assert "2 'Layers:' sections" in plan.note
+
+
+def test_log_file_path(tmp_path):
+    path = tmp_path / "build.log"
+    path.write_text("[TRT] [V] Layers:\n" + ONELINE_TRT8)
+    assert len(load_layer_info(path)) == 2 and len(load_layer_info(str(path))) == 2

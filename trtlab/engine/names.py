@@ -106,10 +106,9 @@ def is_reformat_name(name: str) -> bool:
     """True for names of layers TensorRT inserts to change a tensor's format or copy it."""
     base, _ = split_profile_suffix(name)
     return bool(
-        base.startswith("Reformatting CopyNode for ")
-        or base.startswith(_COPIED_PREFIX)
-        or _REFORMATTER_RE.match(base)
+        base.startswith(("Reformatting CopyNode for ", _COPIED_PREFIX))
         or base.endswith(" copy")
+        or (" reformatter " in base and _REFORMATTER_RE.match(base))
     )
 
 

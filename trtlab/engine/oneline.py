@@ -16,6 +16,7 @@ import re
 
 from ..errors import LayerInfoError
 from ._html import shorten
+from ._source import gc_paused
 from .plan import (
     MORE_DETAIL,
     EnginePlan,
@@ -38,6 +39,11 @@ _SECTION_RE = re.compile(
 _SUMMARY_TENSOR_RE = re.compile(r"\s*(.+?) \(([A-Za-z0-9_]+)\[([^\]]*)\]\)\s*(?:,|$)")
 
 
+_SKIP = re.compile(r"[ ,]*")
+_TOKEN_SPLIT = re.compile(r"(?:^|, |\{ )([A-Z][A-Za-z0-9]*(?:/[A-Za-z]+)?): ?")
+_SKIP_SPACE = re.compile(r" *")
+
+
 class _Syntax(Exception):
     pass
 
@@ -54,8 +60,7 @@ def _scalar(text: str, i: int, stop: str) -> tuple[str, int]:
 
 
 def _value(text: str, i: int, key: str, stop: str) -> tuple[object, int]:
-    while i < len(text) and text[i] == " ":
-        i += 1
+    i = _SKIP_SPACE.match(text, i).end()
     if key not in _SCALAR_ONLY and i < len(text) and text[i] == "[":
         return _list(text, i)
     return _scalar(text, i, stop)
@@ -63,10 +68,8 @@ def _value(text: str, i: int, key: str, stop: str) -> tuple[object, int]:
 
 def _list(text: str, i: int) -> tuple[list, int]:
     # text[i] == "["
-    i += 1
     n = len(text)
-    while i < n and text[i] == " ":
-        i += 1
+    i = _SKIP_SPACE.match(text, i + 1).end()
     if i < n and text[i] == "]":
         return [], i + 1
     if i < n and text[i] == "{":
@@ -74,25 +77,27 @@ def _list(text: str, i: int) -> tuple[list, int]:
         while True:
             obj, i = _object(text, i)
             items.append(obj)
-            while i < n and text[i] in " ,":
-                i += 1
+            i = _SKIP.match(text, i).end()
             if i < n and text[i] == "]":
                 return items, i + 1
             if i >= n or text[i] != "{":
                 raise _Syntax(f"expected '{{' or ']' at column {i}")
-    depth = 1  # a list of numbers / words: up to the matching bracket
-    j = i
-    while j < n and depth:
-        if text[j] == "[":
-            depth += 1
-        elif text[j] == "]":
-            depth -= 1
-        j += 1
-    if depth:
+    j = text.find("]", i)  # a list of numbers / words, normally flat: "[1,3,224,224]"
+    if j == -1:
         raise _Syntax(f"unclosed '[' at column {i - 1}")
-    body = text[i:j - 1]
+    if "[" in text[i:j]:  # nested lists: find the matching bracket
+        depth, j = 1, i
+        while j < n and depth:
+            if text[j] == "[":
+                depth += 1
+            elif text[j] == "]":
+                depth -= 1
+            j += 1
+        if depth:
+            raise _Syntax(f"unclosed '[' at column {i - 1}")
+        j -= 1
     items = []
-    for tok in body.split(","):
+    for tok in text[i:j].split(","):
         tok = tok.strip().strip("[]").strip()
         if not tok:
             continue
@@ -103,15 +108,14 @@ def _list(text: str, i: int) -> tuple[list, int]:
                 items.append(float(tok))
             except ValueError:
                 items.append(tok)
-    return items, j
+    return items, j + 1
 
 
 def _fields(text: str, i: int, stop: str) -> tuple[dict, int]:
     out: dict = {}
     n = len(text)
     while i < n:
-        while i < n and text[i] in " ,":
-            i += 1
+        i = _SKIP.match(text, i).end()
         if i >= n or (stop and text.startswith(stop, i)):
             break
         colon = text.find(": ", i)
@@ -133,8 +137,84 @@ def _object(text: str, i: int) -> tuple[dict, int]:
     return obj, i + 1
 
 
+def _numbers(body: str) -> list:
+    try:
+        return [int(tok) for tok in body.split(",")] if body.strip() else []
+    except ValueError:
+        pass
+    items: list = []
+    for tok in body.split(","):
+        tok = tok.strip()
+        if not tok:
+            continue
+        try:
+            items.append(int(tok))
+        except ValueError:
+            try:
+                items.append(float(tok))
+            except ValueError:
+                items.append(tok)
+    return items
+
+
+def _fast_record(line: str) -> dict | None:
+    """One regex split into (key, value) pairs, then a flat state machine.
+
+    Handles what TensorRT writes (top-level fields, lists of flat objects, number lists) about
+    five times faster than the recursive parser; returns None on anything else.
+    """
+    parts = _TOKEN_SPLIT.split(line)
+    if parts[0].strip():
+        return None
+    top: dict = {}
+    lst: list | None = None  # the open list of objects
+    obj: dict | None = None  # the open object in it
+    target = top
+    scalar_only = _SCALAR_ONLY
+    for key, v in zip(parts[1::2], parts[2::2]):
+        v = v.strip()
+        if lst is not None:
+            if obj is None:
+                obj = target = {}
+                lst.append(obj)
+            last = v[-1:]
+            if last == "]" and v.endswith("}]"):
+                v = v[:-2].rstrip()
+                if v[:1] == "[" and key not in scalar_only:
+                    return None
+                obj[key] = v
+                obj = lst = None
+                target = top
+                continue
+            if last == "," and v.endswith("},"):
+                v = v[:-2].rstrip()
+                if v[:1] == "[" and key not in scalar_only:
+                    return None
+                obj[key] = v
+                obj = None
+                continue
+            if last == "}" or v == "[":
+                return None
+        if v[:1] == "[" and key not in scalar_only:
+            if v == "[":
+                lst = []
+                top[key] = lst
+                continue
+            inner = v[1:-1]
+            if v[-1] != "]" or "[" in inner or "]" in inner:
+                return None
+            target[key] = _numbers(inner)
+        else:
+            target[key] = v
+    if lst is not None:
+        return None
+    return top
+
+
 def _parse_record(line: str) -> dict:
-    rec, _ = _fields(line + " ", 0, "")  # the space keeps a trailing empty "Metadata: " a field
+    rec = _fast_record(line)
+    if rec is None:
+        rec, _ = _fields(line + " ", 0, "")  # the space keeps a trailing empty "Metadata: " a field
     return rec
 
 
@@ -156,6 +236,18 @@ def _sections(lines: list[str]) -> list[tuple[str, int, str]]:
             if m:
                 out.append((m.group(1), k, s[: m.start(1)]))
     return out
+
+
+def _listing_sections(lines: list[str], secs: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
+    """The "Layers:" headers that a detailed layer line follows (other log lines can end in
+    "Layers:" too); when there are none (a names-only listing), the last header."""
+    out = []
+    for sec in secs:
+        _, start, prefix = sec
+        following = [_strip_prefix(x, prefix).strip() for x in lines[start + 1:start + 3]]
+        if _is_layer_line(next((x for x in following if x), "")):
+            out.append(sec)
+    return out or secs[-1:]
 
 
 def _strip_prefix(line: str, prefix: str) -> str:
@@ -222,7 +314,8 @@ def parse_oneline(text: str) -> EnginePlan:
     if not isinstance(text, str):
         raise LayerInfoError(f"parse_oneline needs text (str), got {type(text).__name__}")
     try:
-        return _parse(text)
+        with gc_paused():
+            return _parse(text)
     except LayerInfoError:
         raise
     except Exception as exc:  # last line of defence: a notebook must get a trtlab error
@@ -241,6 +334,7 @@ def _parse(text: str) -> EnginePlan:
         return _parse_summary(lines, start, prefix)
     note_extra = ""
     if layer_secs:
+        layer_secs = _listing_sections(lines, layer_secs)
         if len(layer_secs) > 1:
             note_extra = f"the log holds {len(layer_secs)} 'Layers:' sections (several builds); read the last one"
         _, start, prefix = layer_secs[-1]

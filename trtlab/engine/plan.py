@@ -12,13 +12,13 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import networkx as nx
 
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
-from ._source import read_source
+from ._source import gc_paused, read_source
 from .names import is_reformat_name, split_profile_suffix
 
 __all__ = [
@@ -84,7 +84,14 @@ def parse_format(text: object) -> tuple[str | None, str | None]:
     ``"Channel major FP16 format where channel % 8 == 0"`` -> ``("FP16", "Channel major format
     where channel % 8 == 0 (HWC8)")``; ``"Float"`` (Myelin/kgen) -> ``("FP32", None)``.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        return None, None
+    return _parse_format(text)
+
+
+@lru_cache(maxsize=1024)  # an engine uses a handful of distinct format strings
+def _parse_format(text: str) -> tuple[str | None, str | None]:
+    if not text.strip():
         return None, None
     m = _DTYPE_RE.search(text)
     dtype = _DTYPE_WORDS[m.group(1).lower()] if m else None
@@ -100,7 +107,14 @@ def parse_format(text: object) -> tuple[str | None, str | None]:
 
 
 def _dtype_word(text: object) -> str | None:
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        return None
+    return _dtype_word_cached(text)
+
+
+@lru_cache(maxsize=256)
+def _dtype_word_cached(text: str) -> str | None:
+    if not text.strip():
         return None
     m = _DTYPE_RE.search(text)
     return _DTYPE_WORDS[m.group(1).lower()] if m else text.strip().upper()
@@ -228,7 +242,8 @@ class EnginePlan:
 
     @cached_property
     def nx(self) -> nx.DiGraph:
-        return _build_graph(self.layers)
+        with gc_paused():
+            return _build_graph(self.layers)
 
     @property
     def inputs(self) -> list[IOTensor]:
@@ -274,8 +289,7 @@ class EnginePlan:
 
 def _build_graph(layers: list[EngineLayer]) -> nx.DiGraph:
     g = nx.DiGraph()
-    for layer in layers:
-        g.add_node(layer.uid, layer=layer)
+    g.add_nodes_from((layer.uid, {"layer": layer}) for layer in layers)
     # Tensor names are normally unique; Myelin and loops can reuse one. An input is fed by the
     # latest earlier producer of that name (single static assignment), else by the first one.
     first_producer: dict[str, str] = {}
@@ -302,7 +316,7 @@ def _build_graph(layers: list[EngineLayer]) -> nx.DiGraph:
 
 # --------------------------------------------------------------------------- metadata
 
-_META_SPLIT = re.compile(r"[\x1e\x1f]|(?=\[ONNX Layer: )")
+_META_SPLIT = re.compile(r"(?=\[ONNX Layer: )")
 
 
 def parse_metadata(text: object) -> list[str]:
@@ -311,20 +325,24 @@ def parse_metadata(text: object) -> list[str]:
     Entries are separated by ``\\x1e`` (TensorRT 8.6, TensorRT for RTX) or ``\\x1f`` (10+), or
     simply concatenated; a ``| Local Function: ...`` suffix is dropped; duplicates are removed.
     """
-    if not isinstance(text, str) or "ONNX Layer:" not in text:
+    if not isinstance(text, str) or "[ONNX Layer:" not in text:
         return []
+    if "\x1e" in text or "\x1f" in text:
+        chunks = text.replace("\x1e", "\x1f").split("\x1f")
+        if any(c.count("[ONNX Layer:") > 1 for c in chunks):  # mixed: also split concatenations
+            chunks = [p for c in chunks for p in _META_SPLIT.split(c)]
+    else:
+        chunks = _META_SPLIT.split(text)
     out: list[str] = []
-    seen: set[str] = set()
-    for chunk in _META_SPLIT.split(text):
+    for chunk in chunks:
         chunk = chunk.strip()
         if not chunk.startswith("[ONNX Layer:"):
             continue
-        body = chunk[len("[ONNX Layer:"):]
-        if body.endswith("]"):
-            body = body[:-1]
-        body = body.split(" | Local Function:")[0].split("| Local Function:")[0].strip()
-        if body and body not in seen:
-            seen.add(body)
+        body = chunk[12:-1] if chunk.endswith("]") else chunk[12:]
+        if "Local Function:" in body:
+            body = body.split("| Local Function:")[0]
+        body = body.strip()
+        if body and body not in out:
             out.append(body)
     return out
 
@@ -351,6 +369,8 @@ def _int_or_none(v: object) -> int | None:
 def _shape(v: object, where: str) -> tuple[int, ...] | None:
     if v is None:
         return None
+    if type(v) is list and all(type(d) is int for d in v):  # fast path: what TensorRT writes
+        return tuple(v)
     if isinstance(v, (list, tuple)):
         out = []
         for d in v:
@@ -364,7 +384,19 @@ def _shape(v: object, where: str) -> tuple[int, ...] | None:
     raise LayerInfoError(f"{where}: Dimensions must be a list of integers, got {type(v).__name__} {v!r}")
 
 
-def make_tensor(raw: object, where: str) -> EngineTensor:
+class _Where:
+    """Says which layer an error is about; formatted only when an error message needs it."""
+
+    __slots__ = ("index", "name")
+
+    def __init__(self, index: int, name: str):
+        self.index, self.name = index, name
+
+    def __str__(self) -> str:
+        return f"layer {self.index} ({shorten(self.name, 60)!r})"
+
+
+def make_tensor(raw: object, where: object) -> EngineTensor:
     """An EngineTensor from a JSON/one-line tensor record (8.x/10.x or 11.x keys)."""
     if isinstance(raw, str):  # some writers list tensor names only
         return EngineTensor(raw, None, None, None, None)
@@ -373,7 +405,11 @@ def make_tensor(raw: object, where: str) -> EngineTensor:
     name = raw.get("Name")
     if not isinstance(name, str):
         raise LayerInfoError(f"{where}: tensor has no string 'Name' (keys: {sorted(map(str, raw))})")
-    shape = _shape(raw.get("Dimensions"), f"{where}, tensor {name!r}")
+    dims = raw.get("Dimensions")
+    if type(dims) is list and all(type(d) is int for d in dims):
+        shape = tuple(dims)
+    else:
+        shape = _shape(dims, f"{where}, tensor {name!r}")
     if "Format/Datatype" in raw:
         raw_format = raw.get("Format/Datatype")
         raw_format = raw_format if isinstance(raw_format, str) else None
@@ -403,7 +439,7 @@ def make_layer(index: int, raw: object) -> EngineLayer:
     if not isinstance(name, str):
         raise LayerInfoError(f"layer {index} has no string 'Name' (keys: {sorted(map(str, raw))[:12]}); "
                              "every layer record of TensorRT's layer information has one")
-    where = f"layer {index} ({shorten(name, 60)!r})"
+    where = _Where(index, name)
     tensors = {}
     for key in ("Inputs", "Outputs"):
         v = raw.get(key, [])
@@ -534,15 +570,18 @@ def _kind_of_list(data: list) -> str:
 
 
 def _json_source(data: dict, layers_raw: list) -> str:
+    """Which TensorRT wrote the JSON: 11 has "I/O Tensors" and tensors with separate Datatype and
+    Format; 10 adds StreamId to 8.x's layers. (Called after the layers were validated.)"""
     if "I/O Tensors" in data:
         return "json-11"
     for raw in layers_raw[:50]:
-        if isinstance(raw, dict):
-            for t in (raw.get("Inputs") or []) + (raw.get("Outputs") or []) if isinstance(raw.get("Inputs", []), list) and isinstance(raw.get("Outputs", []), list) else []:
-                if isinstance(t, dict) and ("Datatype" in t or "DataType" in t) and "Format/Datatype" not in t:
-                    return "json-11"
-            if "StreamId" in raw:
-                return "json-10"
+        if not isinstance(raw, dict):
+            continue
+        tensors = [t for key in ("Inputs", "Outputs") for t in (raw.get(key) or []) if isinstance(t, dict)]
+        if any("Format/Datatype" not in t and ("Datatype" in t or "DataType" in t) for t in tensors):
+            return "json-11"
+        if "StreamId" in raw:
+            return "json-10"
     return "json-8"
 
 
@@ -628,12 +667,13 @@ def load_layer_info(src: object) -> EnginePlan:
     Raises :class:`LayerInfoError` saying what is wrong with anything else.
     """
     try:
-        data, kind, label = read_source(src, "layer information")
-        if kind == "text":
-            from .oneline import parse_oneline
+        with gc_paused():
+            data, kind, label = read_source(src, "layer information")
+            if kind == "text":
+                from .oneline import parse_oneline
 
-            return parse_oneline(data)
-        return plan_from_json(data, label)
+                return parse_oneline(data)
+            return plan_from_json(data, label)
     except LayerInfoError:
         raise
     except Exception as exc:  # last line of defence: a notebook must get a trtlab error

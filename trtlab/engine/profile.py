@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
-from ._source import read_source
+from ._source import gc_paused, read_source
 
 __all__ = ["LayerTime", "Profile", "load_profile", "Timing", "TimingStats", "load_timing"]
 
@@ -177,13 +177,15 @@ def load_profile(src: object) -> Profile:
     ``src`` is a path, JSON text/bytes, or the parsed list. Raises :class:`LayerInfoError`.
     """
     try:
-        data, kind, label = read_source(src, "profile")
+        with gc_paused():
+            data, kind, label = read_source(src, "profile")
         if kind == "text":
             raise LayerInfoError(
                 f"{label} is not JSON (starts with {shorten(str(data).strip(), 60)!r}); expected the "
                 "JSON list written by trtexec --exportProfile"
             )
-        return _profile_from(data, label)
+        with gc_paused():
+            return _profile_from(data, label)
     except LayerInfoError:
         raise
     except Exception as exc:  # last line of defence
@@ -304,11 +306,13 @@ def load_timing(src: object) -> Timing:
     ``src`` is a path, JSON text/bytes, or the parsed list. Raises :class:`LayerInfoError`.
     """
     try:
-        data, kind, label = read_source(src, "timing")
+        with gc_paused():
+            data, kind, label = read_source(src, "timing")
         if kind == "text":
             raise LayerInfoError(f"{label} is not JSON (starts with {shorten(str(data).strip(), 60)!r}); "
                                  "expected the JSON list written by trtexec --exportTimes")
-        return _timing_from(data, label)
+        with gc_paused():
+            return _timing_from(data, label)
     except LayerInfoError:
         raise
     except Exception as exc:  # last line of defence
