@@ -45,6 +45,7 @@ class InferencePanel(Panel):
         self.inputs: dict[str, np.ndarray] | None = None
         self.outputs: dict[str, np.ndarray] | None = None
         self.reference = None
+        self.reference_error: str | None = None
         self.benchmark_result = None
         self._onnx_arg = onnx
         self._png: bytes | None = None
@@ -204,6 +205,7 @@ class InferencePanel(Panel):
     def run(self) -> dict[str, np.ndarray] | None:
         """Run once on the chosen inputs; show the outputs and the comparison with ONNX Runtime."""
         self.inputs = inputs = self.make_inputs()
+        self.reference = self.reference_error = None
         parts = []
         if self.session is not None:
             self.status.show("running...", "busy")
@@ -221,7 +223,9 @@ class InferencePanel(Panel):
         if self.compare.value:
             parts.append(self._reference_html(inputs))
         self.result.value = "".join(parts)
-        if self.session is not None:
+        if self.reference_error is not None:
+            self.status.show(f"ONNX Runtime reference failed: {self.reference_error}", "error")
+        elif self.session is not None:
             verdict = "" if self.reference is None else (" — matches ONNX Runtime" if self.reference.passed
                                                          else " — DIFFERS from ONNX Runtime")
             self.status.show(f"ran once{verdict}", "ok" if self.reference is None or self.reference.passed else "error")
@@ -243,6 +247,7 @@ class InferencePanel(Panel):
             ref = run_onnxruntime(graph.model, inputs)
             return "<b>ONNX Runtime reference outputs</b>" + self._outputs_table(ref)
         except TrtlabError as exc:
+            self.reference_error = error_text(exc)
             return f"<p style='color:#b42318'>ONNX Runtime reference failed: {html.escape(error_text(exc))}</p>"
 
     @staticmethod
