@@ -36,6 +36,9 @@ _LAZY = {
     # ONNX graphs (issue: foundation)
     "load_onnx": "trtlab.graph",
     "OnnxGraph": "trtlab.graph",
+    "NodeInfo": "trtlab.graph",
+    "TensorInfo": "trtlab.graph",
+    "GraphSummary": "trtlab.graph",
     "Drawing": "trtlab.draw",
     # engine layer information and fusion (pure Python)
     "load_layer_info": "trtlab.engine",
@@ -55,6 +58,10 @@ _LAZY = {
     "save_bundle": "trtlab.build",
     "load_bundle": "trtlab.build",
     "load_engine": "trtlab.build",
+    "BackendInfo": "trtlab.build",
+    "CancelToken": "trtlab.build",
+    "ProgressEvent": "trtlab.build",
+    "ExplorationBundle": "trtlab.build",
     # running engines (CUDA imported lazily inside)
     "InferenceSession": "trtlab.runtime",
     "compare_to_onnxruntime": "trtlab.runtime",
@@ -100,7 +107,11 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .build import (
+        BackendInfo,
         BuildConfig,
+        CancelToken,
+        ExplorationBundle,
+        ProgressEvent,
         BuiltEngine,
         EngineCache,
         ShapeProfile,
@@ -114,5 +125,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .draw import Drawing
     from .engine import EnginePlan, Profile, load_layer_info, load_profile, load_timing
     from .fusion import FusionReport, map_fusion
-    from .graph import OnnxGraph, load_onnx
+    from .graph import GraphSummary, NodeInfo, OnnxGraph, TensorInfo, load_onnx
     from .runtime import InferenceSession, compare_to_onnxruntime
