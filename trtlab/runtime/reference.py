@@ -76,6 +76,10 @@ class ReferenceReport:
     def __bool__(self) -> bool:
         return self.passed
 
+    def __repr__(self) -> str:
+        names = ", ".join(o.name for o in self.outputs)
+        return f"<ReferenceReport {'PASS' if self.passed else 'FAIL'} at {self.precision} tolerance: {names}>"
+
     def __getitem__(self, name: str) -> OutputComparison:
         for o in self.outputs:
             if o.name == name:
