@@ -30,8 +30,10 @@ __all__ = ["draw_onnx_graph", "OVERVIEW_NODES"]
 
 #: above this many nodes, ``overview=None`` switches to an overview
 OVERVIEW_NODES = 300
-#: an overview by name prefix aims at no more boxes than this (a screenful)
-OVERVIEW_TARGET = 100
+#: an overview by name prefix draws between this many boxes ...
+OVERVIEW_MIN = 8
+#: ... and this many (a screenful); otherwise the overview draws every node as a marker
+OVERVIEW_TARGET = 60
 _MAX_LEGEND = 30
 _NAME_CHARS = 24
 
@@ -142,16 +144,17 @@ def _collapse_map(G: nx.DiGraph, collapse: str | Iterable[str]) -> dict:
     return block
 
 
-def _prefix_map(G: nx.DiGraph, max_nodes: int, target: int = OVERVIEW_TARGET) -> dict | None:
+def _prefix_map(G: nx.DiGraph, max_nodes: int, target: int | None = None) -> dict | None:
     """Blocks by name prefix (``a/b/...`` -> ``a/``, ``a/b/``, ...) for an overview.
 
-    Picks the deepest prefix depth that leaves at most ``target`` boxes (a screenful), else the
-    depth with the fewest boxes if that is at most ``max_nodes``; a depth must at least halve
-    the node count. Returns node -> block, or None when the names have no such structure.
+    Picks the deepest prefix depth that leaves between ``OVERVIEW_MIN`` and ``target`` boxes
+    (a screenful that still says something) and at least halves the node count. Returns
+    node -> block, or None when no depth does (the overview then draws markers).
     """
+    target = min(max_nodes, OVERVIEW_TARGET if target is None else target)
     parts = {v: str(v).strip("/").split("/") for v in G}
     n = len(parts)
-    candidates = []
+    best = None
     for depth in range(1, 6):
         keys = {v: "/".join(p[:depth]) + "/" if len(p) > depth else None for v, p in parts.items()}
         sizes = Counter(k for k in keys.values() if k is not None)
@@ -159,14 +162,9 @@ def _prefix_map(G: nx.DiGraph, max_nodes: int, target: int = OVERVIEW_TARGET) ->
         if not mapping:
             break
         count = n - len(mapping) + len(set(mapping.values()))
-        if count <= max_nodes and count <= n / 2:
-            candidates.append((count, depth, mapping))
-    if not candidates:
-        return None
-    fitting = [c for c in candidates if c[0] <= target]
-    if fitting:
-        return max(fitting, key=lambda c: c[1])[2]
-    return min(candidates, key=lambda c: c[0])[2]
+        if OVERVIEW_MIN <= count <= target and count <= n / 2:
+            best = mapping
+    return best
 
 
 def _contract(G: nx.DiGraph, block: dict) -> tuple[nx.DiGraph, dict]:
