@@ -290,26 +290,44 @@ class EnginePlan:
 def _build_graph(layers: list[EngineLayer]) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_nodes_from((layer.uid, {"layer": layer}) for layer in layers)
-    # Tensor names are normally unique; Myelin and loops can reuse one. An input is fed by the
-    # latest earlier producer of that name (single static assignment), else by the first one.
-    first_producer: dict[str, str] = {}
-    latest: dict[str, str] = {}
+    # Tensor names are normally unique, but TensorRT reuses them in two ways:
+    # - several layers write one buffer in turn with no read in between: a concatenation done in
+    #   place (each inception branch of a Myelin GoogLeNet writes its slice of
+    #   "inception_3a/output"), so a reader depends on ALL of those writers;
+    # - a name is written again after it was read (Myelin and loops reuse names): a reader
+    #   depends on the writers since the last read.
+    # So each name keeps its current group of writers; a write after a read starts a new group.
+    writers: dict[str, list[str]] = {}
+    read_since_write: dict[str, bool] = {}
+    first_writers: dict[str, list[str]] = {}
     pending: list[tuple[str, str]] = []
     edges: dict[tuple[str, str], list[str]] = {}
     for layer in layers:
         for t in layer.inputs:
-            u = latest.get(t.name)
-            if u is None:
+            group = writers.get(t.name)
+            if group is None:
                 pending.append((t.name, layer.uid))
-            elif u != layer.uid:
-                edges.setdefault((u, layer.uid), []).append(t.name)
+                continue
+            read_since_write[t.name] = True
+            for u in group:
+                if u != layer.uid:
+                    ts = edges.setdefault((u, layer.uid), [])
+                    if t.name not in ts:
+                        ts.append(t.name)
         for t in layer.outputs:
-            latest[t.name] = layer.uid
-            first_producer.setdefault(t.name, layer.uid)
+            if t.name not in writers or read_since_write.get(t.name, False):
+                writers[t.name] = [layer.uid]
+                read_since_write[t.name] = False
+            elif layer.uid not in writers[t.name]:
+                writers[t.name].append(layer.uid)
+            first_writers.setdefault(t.name, writers[t.name])
+    # inputs read before any writer (listing order differs from execution order): the first group
     for name, v in pending:
-        u = first_producer.get(name)
-        if u is not None and u != v:
-            edges.setdefault((u, v), []).append(name)
+        for u in first_writers.get(name, ()):
+            if u != v:
+                ts = edges.setdefault((u, v), [])
+                if name not in ts:
+                    ts.append(name)
     g.add_edges_from((u, v, {"tensors": ts}) for (u, v), ts in edges.items())
     return g
 
@@ -660,12 +678,14 @@ def plan_from_json(data: object, label: str = "the layer information") -> Engine
 def load_layer_info(src: object) -> EnginePlan:
     """Read TensorRT engine layer information into an :class:`EnginePlan`.
 
-    ``src`` is a path to (or the text of) the JSON from ``trtexec --exportLayerInfo`` /
+    ``src`` is an EnginePlan (returned as is), a path to (or the text of) the JSON from ``trtexec --exportLayerInfo`` /
     ``IEngineInspector.get_engine_information(LayerInformationFormat.JSON)`` (TensorRT 8.x, 10.x,
     11.x, TensorRT for RTX; DETAILED, LAYER_NAMES_ONLY or NONE verbosity), the parsed JSON
     (dict or list), or one-line text / a builder verbose log (see :func:`parse_oneline`).
     Raises :class:`LayerInfoError` saying what is wrong with anything else.
     """
+    if isinstance(src, EnginePlan):
+        return src
     try:
         with gc_paused():
             data, kind, label = read_source(src, "layer information")

@@ -65,7 +65,9 @@ class Profile:
 
     def top(self, n: int = 10) -> list[LayerTime]:
         """The ``n`` slowest layers, slowest first."""
-        return sorted(self.layers, key=lambda t: t.average_ms, reverse=True)[: max(0, int(n))]
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise LayerInfoError(f"top(n) needs an integer number of layers, got {n!r}")
+        return sorted(self.layers, key=lambda t: t.average_ms, reverse=True)[: max(0, n)]
 
     def to_plan(self):
         """An :class:`EnginePlan` with one (name-only) layer per profiled layer, in order.
@@ -174,8 +176,11 @@ def load_profile(src: object) -> Profile:
     """Read a per-layer profile: ``trtexec --exportProfile`` JSON (any TensorRT version) or the
     ``[{"name", "average_time_ms", "layer_count"}]`` layout (auto-detected).
 
-    ``src`` is a path, JSON text/bytes, or the parsed list. Raises :class:`LayerInfoError`.
+    ``src`` is a Profile (returned as is), a path, JSON text/bytes, or the parsed list.
+    Raises :class:`LayerInfoError`.
     """
+    if isinstance(src, Profile):
+        return src
     try:
         with gc_paused():
             data, kind, label = read_source(src, "profile")
