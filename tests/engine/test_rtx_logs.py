@@ -139,3 +139,18 @@ def test_other_models(fixtures, model):
     assert named and named <= set(nodes)
     assert len(plan.outputs) == len(onnx.load(str(path)).graph.output)
     assert nx.is_directed_acyclic_graph(plan.nx)
+
+
+def test_fast_and_general_one_line_readers_agree(residual):
+    # parse_oneline reads lines with a flat fast path and falls back to a general recursive
+    # reader; on every real line (layers and I/O tensors) both give the same record
+    from trtlab.engine import oneline
+
+    _, messages, _ = residual
+    lines = [line[line.index("Name: "):] for _, m in messages for line in m.splitlines()
+             if "Name: " in line and (", LayerType: " in line or ", IOMode: " in line)]
+    assert len(lines) >= 10
+    for line in lines:
+        fast = oneline._fast_record(line)
+        general, _ = oneline._fields(line + " ", 0, "")
+        assert fast is not None and fast == general

@@ -37,10 +37,10 @@ _SECTION_RE = re.compile(
 # The builder's summary at LAYER_NAMES_ONLY / NONE verbosity (after "Engine Layer Information:"):
 #   Layer(Myelin): NAME, Tactic: 0x0000000000000000, in (Float[-1,3,224,224]) -> out (Float[-1,256,56,56])
 _SUMMARY_TENSOR_RE = re.compile(r"\s*(.+?) \(([A-Za-z0-9_]+)\[([^\]]*)\]\)\s*(?:,|$)")
-
-
-_SKIP = re.compile(r"[ ,]*")
+# Hand-written parsing below: TensorRT's one-line format is neither JSON nor YAML (unquoted
+# values that may contain spaces, commas and brackets), and no library reads it.
 _TOKEN_SPLIT = re.compile(r"(?:^|, |\{ )([A-Z][A-Za-z0-9]*(?:/[A-Za-z]+)?): ?")
+_SKIP = re.compile(r"[ ,]*")
 _SKIP_SPACE = re.compile(r" *")
 
 
