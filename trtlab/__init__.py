@@ -44,6 +44,8 @@ _LAZY = {
     "load_layer_info": "trtlab.engine",
     "load_profile": "trtlab.engine",
     "load_timing": "trtlab.engine",
+    "parse_oneline": "trtlab.engine",
+    "parse_layer_name": "trtlab.engine",
     "EnginePlan": "trtlab.engine",
     "Profile": "trtlab.engine",
     "map_fusion": "trtlab.fusion",
@@ -123,7 +125,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .data import bundled_model, fixtures_dir
     from .draw import Drawing
-    from .engine import EnginePlan, Profile, load_layer_info, load_profile, load_timing
+    from .engine import (
+        EnginePlan,
+        Profile,
+        load_layer_info,
+        load_profile,
+        load_timing,
+        parse_layer_name,
+        parse_oneline,
+    )
     from .fusion import FusionReport, map_fusion
     from .graph import GraphSummary, NodeInfo, OnnxGraph, TensorInfo, load_onnx
     from .runtime import InferenceSession, compare_to_onnxruntime
