@@ -178,7 +178,8 @@ class EngineCache:
 
     # -- housekeeping
     def entries(self) -> list[Path]:
-        return sorted(p for p in self.path.glob(f"??/*{SUFFIX}") if p.is_file())
+        # ".tmp-*" files are writes in progress, or left by a writer that was killed: not entries
+        return sorted(p for p in self.path.glob(f"??/*{SUFFIX}") if p.is_file() and not p.name.startswith("."))
 
     def size(self) -> tuple[int, int]:
         """``(bytes, entries)`` of the cached engines (timing caches not counted as entries)."""
@@ -189,6 +190,8 @@ class EngineCache:
         """Delete every cached engine and timing cache; returns the number of engines removed."""
         files = self.entries()
         for p in files:
+            p.unlink(missing_ok=True)
+        for p in self.path.glob(f"??/.tmp-*{SUFFIX}"):  # left by killed writers
             p.unlink(missing_ok=True)
         for p in self.path.glob("timing/*.cache"):
             p.unlink(missing_ok=True)
