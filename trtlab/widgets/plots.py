@@ -243,7 +243,7 @@ def compare_counts(
         bars = ax.bar(x + (i - (n - 1) / 2) * width, vals, width, label=str(label), color=_COLORS[i % len(_COLORS)])
         for bar, v in zip(bars, vals):
             if v:
-                ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:g}", ha="center", va="bottom", fontsize=7)
+                ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.3g}", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(x, cats, rotation=20, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
