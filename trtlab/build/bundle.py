@@ -21,6 +21,7 @@ import html
 import io
 import json
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,12 +192,19 @@ def save_bundle(path, built_or_parts, *, profile=None, include_plan: bool = Fals
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
-            for name, data in members.items():
-                zf.writestr(name, data)
-        os.replace(tmp, path)
+        # a temp file of its own (two writers of one bundle must not share one) in the same
+        # folder, moved into place atomically; removed if anything fails
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp makes 0600
+            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
+                for name, data in members.items():
+                    zf.writestr(name, data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise ConfigError(f"cannot write the bundle {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
     return path
