@@ -24,16 +24,18 @@ def _legend_labels(drawing: Drawing) -> list[str]:
 def test_legend_lists_every_op_type_present(residual_block, output_dir):
     d = residual_block.draw(show_shapes=True)
     ops = {residual_block.node(n).op_type for n in residual_block.nx}
-    assert set(_legend_labels(d)) == ops
+    assert set(_legend_labels(d)) == ops | {"graph input / output"}
     # and each legend entry has the colour of its op type
     for text, handle in zip(d.artists.legend.get_texts(), d.artists.legend.legend_handles):
-        assert to_rgba(handle.get_facecolor()) == to_rgba(op_color(text.get_text()))
+        if text.get_text() in ops:
+            assert to_rgba(handle.get_facecolor()) == to_rgba(op_color(text.get_text()))
     d.save(output_dir / "residual_block_shapes.png")
 
 
 def test_nodes_are_coloured_by_op_type_and_labelled(residual_block):
-    d = residual_block.draw()
+    d = residual_block.draw(show_io=False)
     art = d.artists
+    assert art.nodes == d.nodes == list(residual_block.nx)
     for i, v in enumerate(art.nodes):
         assert tuple(art.facecolors[i]) == to_rgba(op_color(residual_block.node(v).op_type))
     labels = [t.get_text() for t in art.texts]
@@ -50,7 +52,7 @@ def test_shapes_on_edges_on_demand(residual_block):
 
 
 def test_highlight_dims_the_others(residual_block, output_dir):
-    d = residual_block.draw(highlight=r"^Conv_")
+    d = residual_block.draw(highlight=r"^Conv_", show_io=False)
     art = d.artists
     hl = {v for v in art.nodes if v.startswith("Conv_")}
     assert art.highlighted == hl and len(hl) == 5
@@ -61,6 +63,19 @@ def test_highlight_dims_the_others(residual_block, output_dir):
         else:  # dimmed: blended towards white
             assert art.facecolors[i][:3].sum() > own[:3].sum() + 0.3
     d.save(output_dir / "residual_block_highlight.png")
+
+
+def test_graph_inputs_and_outputs_are_boxes_with_shapes(residual_block):
+    d = residual_block.draw()
+    assert d.nodes == list(residual_block.nx)  # I/O boxes are not graph nodes
+    io = [v for v in d.artists.nodes if v not in residual_block.nx]
+    assert len(io) == len(residual_block.inputs) + len(residual_block.outputs)
+    texts = [t.get_text() for t in d.artists.texts]
+    for t in residual_block.inputs + residual_block.outputs:
+        assert any(t.shape_str() in x and x.split()[0] in ("input", "output") for x in texts), t
+    # the input box feeds the first Conv
+    first = next(v for v in io if v.startswith("input:"))
+    assert (first, "Conv_0") in d.artists.layout.routes
 
 
 def test_highlight_accepts_names_and_functions(residual_block):
@@ -91,7 +106,7 @@ def test_collapse_gives_one_box_per_inception_block(googlenet, output_dir):
     d = draw_onnx_graph(googlenet, collapse=r"^(inception_\w+)/", title="GoogLeNet, inception blocks collapsed")
     assert d.n_nodes == len(others) + len(blocks)
     assert set(blocks) <= set(d.nodes)
-    assert "collapsed block" in _legend_labels(d)
+    assert "block (tint: main op)" in _legend_labels(d)
     # the block box says how many nodes it stands for
     label = next(t.get_text() for t in d.artists.texts if t.get_text().startswith("inception_4a"))
     assert "14 nodes" in label

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Union
 import networkx as nx
 
 from ..errors import ConfigError, TrtlabError
-from .colors import COLLAPSED_COLOR, op_color
+from .colors import COLLAPSED_COLOR, lighten, op_color
 from .drawing import Drawing, new_figure
 from .layout import check_direction, compute_layout, fold_layout
 from .render import draw_dag, figure_size_for
@@ -225,6 +225,7 @@ def draw_onnx_graph(
     figsize: tuple[float, float] | None = None,
     ax=None,
     expand: Iterable[str] | None = None,
+    show_io: bool = True,
 ) -> Drawing:
     """Draw an ONNX graph (an :class:`~trtlab.graph.OnnxGraph`, or its ``.nx`` DiGraph).
 
@@ -242,13 +243,15 @@ def draw_onnx_graph(
     - ``show_shapes``: write tensor shapes on the edges.
     - ``expand``: names of If/Loop/Scan nodes whose bodies are drawn beside the graph (these
       nodes are otherwise drawn collapsed, marked ``[+body]``).
+    - ``show_io``: draw the graph's inputs and outputs as white boxes with their shapes
+      (not in labelled-overview-free marker drawings; not counted in ``Drawing.nodes``).
     - ``legend``, ``title`` (None = graph name and size; "" = none), ``figsize`` (inches; default
       from the layout, capped), ``ax`` (draw into an existing matplotlib Axes).
     """
     try:
         return _draw(graph, direction=direction, highlight=highlight, neighborhood=neighborhood,
                      collapse=collapse, overview=overview, show_shapes=show_shapes, legend=legend,
-                     title=title, figsize=figsize, ax=ax, expand=expand)
+                     title=title, figsize=figsize, ax=ax, expand=expand, show_io=show_io)
     except TrtlabError:
         raise
     except Exception as exc:  # the boundary: a notebook user gets a trtlab error, not a traceback
@@ -257,7 +260,7 @@ def draw_onnx_graph(
 
 
 def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show_shapes, legend,
-          title, figsize, ax, expand) -> Drawing:
+          title, figsize, ax, expand, show_io) -> Drawing:
     direction = check_direction(direction)
     G0 = getattr(graph, "nx", graph)
     if not isinstance(G0, nx.DiGraph):
@@ -312,15 +315,27 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
     if centre is not None and not hl:
         hl_drawn = {node_of.get(centre, centre)}
 
+    # graph inputs and outputs as boxes of their own (labelled drawings of an OnnxGraph only)
+    drawn_nodes = list(H.nodes)
+    io_labels: dict = {}
+    if show_io and mode != "markers" and hasattr(graph, "inputs") and hasattr(graph, "consumers"):
+        H, io_labels = _add_io(graph, H, node_of)
+
     # colours, labels, legend
     colors, labels, outlines = {}, {}, {}
     op_count: Counter = Counter()
     for v in H:
+        if v in io_labels:
+            colors[v] = "#ffffff"
+            outlines[v] = "#8a8a8a"
+            labels[v] = io_labels[v]
+            continue
         if v in members:
-            colors[v] = COLLAPSED_COLOR
-            outlines[v] = _BLOCK_OUTLINE
             ops = Counter(_op(G, m) for m in members[v])
             op_count.update(ops)
+            # a block is tinted with its most common op's colour, and outlined in purple
+            colors[v] = lighten(op_color(ops.most_common(1)[0][0]), 0.6)
+            outlines[v] = _BLOCK_OUTLINE
             top = ", ".join(f"{c} {o}" for o, c in ops.most_common(2))
             labels[v] = f"{_short(v)}\n{len(members[v])} nodes: {top}"
             continue
@@ -338,13 +353,17 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
         if len(ops) > _MAX_LEGEND:
             legend_map[f"+{len(ops) - _MAX_LEGEND} more"] = "#ffffff"
         if members:
-            legend_map["collapsed block"] = COLLAPSED_COLOR
+            legend_map["block (tint: main op)"] = COLLAPSED_COLOR
+        if io_labels:
+            legend_map["graph input / output"] = "#ffffff"
     edge_labels = None
     if show_shapes:
         edge_labels = {(u, v): _shape_label(d.get("tensors")) for u, v, d in H.edges(data=True)}
 
     if title is None:
         title = f"{name} \u2014 {len(G0)} nodes" + (f"\n{note}" if note else "")
+        if collapse is not None:
+            title += f"\ncollapsed into {len(members)} block(s): {len(H)} boxes drawn"
         if neighborhood is not None:
             title = f"{name} \u2014 neighbourhood of {centre!r}, radius {radius}\n{len(G)} of {len(G0)} nodes"
 
@@ -370,7 +389,7 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
         ax = fig.add_axes((0.01, 0.0, main_w - 0.01, 1.0 - title_h / size[1]))
     else:
         fig = ax.figure
-    if len(H) == 0:
+    if len(drawn_nodes) == 0:
         ax.set_axis_off()
         ax.text(0.5, 0.5, "(empty graph: no nodes)", ha="center", va="center", transform=ax.transAxes)
         artists = None
@@ -385,7 +404,44 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
 
     if expand:
         _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure)
-    return Drawing(fig, ax=ax, artists=artists, nodes=list(H.nodes), mode=mode, note=note, tight=not own_figure)
+    return Drawing(fig, ax=ax, artists=artists, nodes=drawn_nodes, mode=mode, note=note, tight=not own_figure)
+
+
+def _add_io(graph, H: nx.DiGraph, node_of: dict) -> tuple[nx.DiGraph, dict]:
+    """H plus one node per graph input (edges to its consumers) and output (edge from its
+    producer), restricted to tensors touching drawn nodes; returns (graph, io node -> label)."""
+    H = H.copy()
+    labels: dict = {}
+
+    def io_label(kind: str, t) -> str:
+        shape = t.shape_str() if hasattr(t, "shape_str") else "?"
+        return f"{kind} {_short(t.name, 18)}\n{t.dtype or '?'}[{shape}]"
+
+    def key(kind: str, name: str) -> str:
+        k = f"{kind}:{name}"
+        while k in H:
+            k += "'"
+        return k
+
+    for t in getattr(graph, "inputs", []) or []:
+        readers = {node_of.get(c, c) for c in graph.consumers(t.name)} & set(H.nodes)
+        if readers:
+            k = key("input", t.name)
+            H.add_node(k)
+            labels[k] = io_label("input", t)
+            for r in readers:
+                H.add_edge(k, r, tensors=[t])
+    for t in getattr(graph, "outputs", []) or []:
+        p = graph.producer(t.name) if hasattr(graph, "producer") else None
+        p = node_of.get(p, p)
+        if p is not None and p in labels:
+            continue
+        if p is not None and p in H:
+            k = key("output", t.name)
+            H.add_node(k)
+            labels[k] = io_label("output", t)
+            H.add_edge(p, k, tensors=[t])
+    return H, labels
 
 
 def _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure) -> None:
