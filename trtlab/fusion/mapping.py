@@ -50,6 +50,7 @@ layer information belongs to another model (``report.is_mismatch``; ``strict=Tru
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import re
 import warnings
@@ -79,6 +80,7 @@ _MOVE_ONLY = re.compile(r"^__myl_(?:Move|Copy|Reformat|Transpose|Tran|Cast)+(?:_
 # shuffles TensorRT inserts around a layer X and names after it
 _HELPER = re.compile(r"^(?:unsqueeze_node_after_|squeeze_after_|copied_squeeze_after_|reshape_after_|reshape_before_|"
                      r"shuffle_after_|shuffle_before_|transpose_after_|transpose_before_)(.+)$")
+_MYL = re.compile(r"__myl|_myl\d")
 _MIN_PREFIX = 10  # shortest name accepted as a truncated prefix of an ONNX node name
 
 
@@ -171,10 +173,12 @@ def _rows_from_plan(plan: Any) -> list[_Row]:
         ltype = layer.layer_type
         sync = bool(getattr(layer, "is_sync", False)) or (ltype in _SYNC_TYPES and not outs and not ins)
         fmt = next((t.format for t in layer.outputs if t.format), None)
+        # one output (the usual case): its dtype is the layer's precision, no need to count
+        prec = layer.outputs[0].dtype if len(layer.outputs) == 1 and layer.outputs[0].dtype else layer.precision
         rows.append(_Row(
             index=layer.index, uid=layer.uid, name=layer.name, base_name=layer.base_name or layer.name,
             layer_type=ltype, inputs=ins, outputs=outs, metadata=list(layer.onnx_nodes_from_metadata or []),
-            is_reformat=bool(layer.is_reformat), is_sync=sync, tactic=layer.tactic, precision=layer.precision,
+            is_reformat=bool(layer.is_reformat), is_sync=sync, tactic=layer.tactic, precision=prec,
             format=fmt, layer=layer,
         ))
     return rows
@@ -379,6 +383,19 @@ def map_fusion(onnx_graph: Any, plan: Any, profile: Any = None, *, strict: bool 
     >>> report.layer("Conv_5 + Add_6 + Relu_7").onnx_nodes
     ['Conv_5', 'Add_6', 'Relu_7']
     """
+    # Mapping creates many small objects next to a large networkx graph: the cyclic garbage
+    # collector would walk that graph again and again (half the run time at 10,000 layers), and
+    # nothing made here needs it during the call, so it is paused and restored afterwards.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _map_fusion(onnx_graph, plan, profile, strict)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _map_fusion(onnx_graph: Any, plan: Any, profile: Any, strict: bool) -> FusionReport:
     from ..engine.names import parse_layer_name
 
     graph = _as_graph(onnx_graph)
@@ -459,7 +476,6 @@ def map_fusion(onnx_graph: Any, plan: Any, profile: Any = None, *, strict: bool 
         if ranges:
             pending.append((len(out) - 1, ranges))
         # kind
-        myelin_made = (r.layer_type in _MYELIN_TYPES) or "__myl" in r.name or bool(re.search(r"_myl\d", r.name))
         if parsed.kind in ("vertical", "horizontal", "pointwise", "myelin"):
             fl.kind = parsed.kind
         elif r.layer_type == "Myelin":
@@ -494,7 +510,7 @@ def map_fusion(onnx_graph: Any, plan: Any, profile: Any = None, *, strict: bool 
             by_node[k].append(i)
         if fl.kind == "single" and len(nodes) > 1:
             r = rows[i]
-            myelin_made = (r.layer_type in _MYELIN_TYPES) or "__myl" in r.name or bool(re.search(r"_myl\d", r.name))
+            myelin_made = (r.layer_type in _MYELIN_TYPES) or bool(_MYL.search(r.name))
             fl.kind, fl.groups = _topology_kind(nodes, idx, myelin_made)
         elif fl.kind != "horizontal":
             fl.groups = [nodes] if nodes else []
