@@ -374,7 +374,8 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
         layout = fold_layout(layout)  # deep graphs: side-by-side bands instead of one thin line
     own_figure = ax is None
     if own_figure:
-        size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None)
+        size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None,
+                                          edge_labels=bool(edge_labels))
         legend_w = (2.0 if labelled else 1.6) if legend_map is not None else 0.0
         body_w = 5.0 if expand else 0.0
         if expand:
@@ -415,7 +416,7 @@ def _add_io(graph, H: nx.DiGraph, node_of: dict) -> tuple[nx.DiGraph, dict]:
 
     def io_label(kind: str, t) -> str:
         shape = t.shape_str() if hasattr(t, "shape_str") else "?"
-        return f"{kind} {_short(t.name, 18)}\n{t.dtype or '?'}[{shape}]"
+        return f"{kind} {_short(t.name)}\n{t.dtype or '?'}[{shape}]"
 
     def key(kind: str, name: str) -> str:
         k = f"{kind}:{name}"

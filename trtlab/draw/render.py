@@ -73,14 +73,17 @@ class DagArtists:
     layout: Layout | None = None
 
 
-def figure_size_for(layout: Layout, *, labelled: bool, legend: bool = False,
+def figure_size_for(layout: Layout, *, labelled: bool, legend: bool = False, edge_labels: bool = False,
                     max_width: float = 28.0, max_height: float = 40.0) -> tuple[float, float]:
-    """A figure size (inches) that gives each node of ``layout`` room, within caps."""
+    """A figure size (inches) that gives each node of ``layout`` room, within caps.
+
+    ``edge_labels``: leave room between layers for text on the edges (LR/RL layouts).
+    """
     direction = layout.direction
     xmin, xmax, ymin, ymax = layout.extent()
     horizontal = direction in ("LR", "RL")
     if labelled:
-        per_x, per_y = (1.6, 0.62) if horizontal else (1.7, 0.74)
+        per_x, per_y = ((2.5 if edge_labels else 1.6), 0.62) if horizontal else (1.7, 0.74)
     else:
         per_x = per_y = 0.2
     w = (xmax - xmin + 1.4) * per_x
@@ -309,10 +312,13 @@ def draw_dag(
                     continue
                 p, q = segments[k][0], segments[k][1]
                 mid = p + (q - p) * (0.5 if len(segments[k]) > 2 else 0.45)
+                if direction in ("LR", "RL"):  # above the (mostly horizontal) edge
+                    where = dict(x=mid[0], y=mid[1] + 0.03 / sy, ha="center", va="bottom")
+                else:  # right of the (mostly vertical) edge
+                    where = dict(x=mid[0] + 0.04 / sx, y=mid[1], ha="left", va="center")
                 ax.text(
-                    mid[0] + 0.04 / sx, mid[1], text, fontsize=efont, color="#3b3b3b", ha="left", va="center",
-                    zorder=4, clip_on=True,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85),
+                    s=text, fontsize=efont, color="#3b3b3b", zorder=4, clip_on=True,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85), **where,
                 )
 
     # groups: rounded boxes around sets of nodes
