@@ -230,3 +230,12 @@ def test_no_pyplot_is_imported():
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_collapse_that_creates_a_cycle_still_draws():
+    # a -> b -> c with a and c in one block: the block both feeds and reads b
+    G = nx.DiGraph([("blk/a", "b"), ("b", "blk/c"), ("blk/c", "d")])
+    d = draw_onnx_graph(G, collapse=r"^(blk)/")
+    assert sorted(d.nodes) == ["b", "blk", "d"]
+    assert d.artists.layout.reversed_edges  # one edge of the cycle is drawn pointing back
+    assert d.to_png().startswith(MAGIC["png"])

@@ -7,6 +7,8 @@ import itertools
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import trtlab
 from trtlab.draw import compute_layout, count_crossings, layered_layout
@@ -123,3 +125,30 @@ def test_fold_layout_cuts_a_deep_graph_into_bands(graph_scale):
             assert folded.pos[u][1] > folded.pos[v][1]
         else:  # into the next band: drawn as two stubs with a gap (NaN) between them
             assert np.isnan(folded.routes[(u, v)]).any()
+
+
+@st.composite
+def _dags(draw):
+    n = draw(st.integers(1, 40))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=80))
+    G = nx.DiGraph()
+    G.add_nodes_from(draw(st.permutations(range(n))))  # any node order
+    G.add_edges_from((min(a, b), max(a, b)) for a, b in pairs if a != b)
+    return G
+
+
+@settings(max_examples=60, deadline=None)
+@given(_dags(), st.sampled_from(["LR", "TB"]))
+def test_any_dag_gets_forward_edges_and_no_overlaps(G, direction):
+    lay = compute_layout(G, direction)
+    along, across = (0, 1) if direction == "LR" else (1, 0)
+    sign = 1 if direction == "LR" else -1
+    for u, v in G.edges:
+        assert sign * (lay.pos[v][along] - lay.pos[u][along]) >= 1 - 1e-9
+    by_layer: dict = {}
+    for p in lay.pos.values():
+        by_layer.setdefault(round(p[along], 6), []).append(p[across])
+    for xs in by_layer.values():
+        xs.sort()
+        assert all(b - a >= 1 - 1e-9 for a, b in zip(xs, xs[1:]))
+    assert lay.crossings <= lay.initial_crossings
