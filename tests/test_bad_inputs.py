@@ -79,6 +79,8 @@ def test_million_layers_parse_within_memory_bound(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["label"] == case["expect"], result["message"]
+    print(f"10^6 layers: peak RSS {result['peak_kib'] / 2**20:.2f} GiB "
+          f"(before parsing {result['before_kib'] / 2**20:.2f} GiB)")
     # ru_maxrss is a high-water mark: the parse cannot have used less than peak - before,
     # and the baseline already holds the 27 MB text written by make()
     assert result["peak_kib"] * 1024 < MILLION_PEAK_RSS_LIMIT, result

@@ -115,7 +115,7 @@ def test_killed_cache_write_leaves_the_previous_entry_intact(rtx, tmp_path):
     assert entry.read_bytes() == before                      # the entry was never touched
     assert cache.entries() == [entry] and cache.size()[1] == 1  # a leftover temp file is not an entry
     with warnings.catch_warnings():
-        warnings.simplefilter("error")                       # a damaged entry would warn
+        warnings.simplefilter("error", RuntimeWarning)  # a damaged entry would warn
         again = build_engine(MODEL, cache=EngineCache(cache.path))
     assert again.from_cache and again.plan == first.plan
     assert cache.clear() == 1 and not list(cache.path.glob("**/*.engine"))
@@ -151,7 +151,7 @@ CONCURRENT_BUILDER = """
     while not go.exists():               # start together
         time.sleep(0.01)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # a damaged entry seen by a reader would warn
+        warnings.simplefilter("error", RuntimeWarning)  # a damaged entry seen by a reader would warn
         engine = build_engine(model, cache=EngineCache(cache_dir))
     print(json.dumps({"key": engine.key, "sha": hashlib.sha256(engine.plan).hexdigest(),
                       "from_cache": engine.from_cache}))
@@ -177,7 +177,7 @@ def test_processes_building_into_one_cache_leave_one_valid_entry(rtx, tmp_path):
     cache = EngineCache(tmp_path / "cache")
     assert cache.size()[1] == 1 and not list(cache.path.glob("**/.tmp-*"))
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         entry = cache.get(results[0]["key"])
     assert entry is not None and _sha(entry.plan) in {r["sha"] for r in results}
 
