@@ -1,10 +1,12 @@
 """The real check: JupyterLab in headless Chromium runs the fusion notebook and shows the widget.
 
 Starts ``jupyter lab`` on 127.0.0.1 (random token, free port, temporary root holding a copy of
-the notebook), opens it in the Debian ``chromium`` driven by playwright, runs all cells from
-the Run menu, then asserts that the FusionExplorer widget rendered (its CSS class is in the
-DOM, with its layer list and pictures) and that no output is a traceback. A screenshot is saved
-to ``tests/_output/jupyterlab_fusion.png``.
+``notebooks/02_fusion_before_after.ipynb``), opens it in the Debian ``chromium`` driven by
+playwright, runs all cells from the Run menu, then asserts that the FusionExplorer widget
+rendered (its CSS class is in the DOM, with its layer list and picture) and that no output is a
+traceback. If the notebook shows no FusionExplorer itself, the copy gets one more cell
+(``explorer_cell.py``: the explorer on the real ResNet-18 FP16 engine); the repository is never
+modified. A screenshot is saved to ``tests/_output/jupyterlab_fusion.png``.
 
 Run it alone with ``pytest -m browser tests/browser``.
 """
@@ -18,21 +20,34 @@ from pathlib import Path
 
 import pytest
 
-from labserver import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, copy_notebook, ensure_chromium, venv_bin
+from labserver import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, ensure_chromium, venv_bin
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-MAIN_NOTEBOOK = ROOT / "notebooks" / "02_fusion_before_after.ipynb"
-FALLBACK_NOTEBOOK = Path(__file__).with_name("fusion_smoke.ipynb")
+NOTEBOOK = Path(os.environ.get("TRTLAB_BROWSER_NOTEBOOK", ROOT / "notebooks" / "02_fusion_before_after.ipynb"))
+EXPLORER_CELL = Path(__file__).with_name("explorer_cell.py")
 WIDGET = ".trtlab-fusion-explorer"
 
 
-def _notebook() -> Path:
-    """The course's fusion notebook once it uses the FusionExplorer, else our own small one."""
-    if MAIN_NOTEBOOK.exists() and "FusionExplorer" in MAIN_NOTEBOOK.read_text():
-        return Path(os.environ.get("TRTLAB_BROWSER_NOTEBOOK", MAIN_NOTEBOOK))
-    return Path(os.environ.get("TRTLAB_BROWSER_NOTEBOOK", FALLBACK_NOTEBOOK))
+def _prepare_notebook(root: Path) -> Path:
+    """A copy of the fusion notebook in ``root``, with the explorer cell appended if it has none."""
+    import nbformat
+
+    if NOTEBOOK.exists():
+        nb = nbformat.read(NOTEBOOK, as_version=4)
+    else:  # before notebook 02 existed: the explorer cell alone
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    if not any("FusionExplorer" in c.source for c in nb.cells if c.cell_type == "code"):
+        nb.cells.append(nbformat.v4.new_code_cell(EXPLORER_CELL.read_text().strip()))
+    for cell in nb.cells:  # start clean, as committed notebooks are
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    root.mkdir(parents=True, exist_ok=True)
+    dst = root / (NOTEBOOK.name if NOTEBOOK.exists() else "fusion_explorer.ipynb")
+    nbformat.write(nb, dst)
+    return dst
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +62,7 @@ def chromium():
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, fixtures):
     root = tmp_path_factory.mktemp("lab") / "root"
-    nb = copy_notebook(_notebook(), root)
+    nb = _prepare_notebook(root)
     env = {"TRTLAB_FIXTURES": str(fixtures)}
     with JupyterLabServer(root, venv_bin(), env=env) as server:
         server.notebook = nb.name
@@ -111,6 +126,19 @@ def test_fusion_notebook_renders_widgets_in_jupyterlab(chromium, lab, output_dir
             # the widget manager did not fail to render any widget view
             broken = page.locator(".jp-OutputArea-output", has_text=re.compile("Error displaying widget|Error rendering"))
             assert broken.count() == 0, broken.first.inner_text()
+
+            # a real round trip browser -> kernel -> browser: choose another layer in the list
+            before = widget.locator("img").first.get_attribute("src")
+            layer_list = widget.locator("select").first
+            assert "Conv_0 + Relu_1" in layer_list.locator("option").nth(1).inner_text().replace("\xa0", " ")
+            layer_list.select_option(index=1)
+            page.wait_for_function(
+                f"() => document.querySelector('{WIDGET}').innerText.includes('Conv_0, Relu_1')", timeout=60_000)
+            page.wait_for_function(
+                f"(b) => document.querySelector('{WIDGET} img').getAttribute('src') !== b", arg=before, timeout=60_000)
+            widget.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(screenshot), full_page=False)
 
             stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
             texts = [stderr.nth(i).inner_text() for i in range(stderr.count())]

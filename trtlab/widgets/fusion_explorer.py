@@ -60,12 +60,16 @@ class FusionExplorer(Panel):
         self.mode.observe(self.handler(lambda _ch: self.redraw()), names="value")
         self.clear_button.on_click(self.handler(lambda _b: self.select(None)))
 
+        # the summary table is long: keep it folded so the layer list and picture stay in view
+        self.summary_box = W.Accordion(children=[self.summary], titles=("fusion summary",), selected_index=None)
+        # tall before/after pictures: full width of the column, scrolled vertically (never squeezed)
+        self.image.layout = W.Layout(flex="0 0 auto", width="100%", height="auto")
+        picture = W.VBox([self.image], layout=W.Layout(flex="1", max_height="760px", overflow="auto"))
         self.children = [
             self.status,
-            self.summary,
             self.kind,
-            W.HBox([W.VBox([self.layers, W.HBox([self.mode, self.clear_button]), self.details]),
-                    W.VBox([self.image], layout=W.Layout(flex="1"))]),
+            W.HBox([W.VBox([self.layers, W.HBox([self.mode, self.clear_button]), self.details]), picture]),
+            self.summary_box,
         ]
         if mode not in _MODES:
             self.status.error(ConfigError(f"mode {mode!r} is not one of {', '.join(_MODES)}"))
