@@ -15,6 +15,6 @@ fi
 { nvidia-smi --query-gpu=name,driver_version,memory.total,pcie.link.gen.current,pcie.link.width.current --format=csv
   python3 -c 'import pycuda, cuda.bindings, numpy, sys; print("python", sys.version.split()[0], "pycuda", pycuda.VERSION_TEXT, "cuda.bindings", cuda.bindings.__version__, "numpy", numpy.__version__)'
 } 2>&1 | tee "$OUT/env.txt"
-python3 -m pytest -q -p no:cacheprovider tests/runtime -m gpu -rA -s 2>&1 | tee "$OUT/gpu_tests.txt"
+python3 -m pytest -q -p no:cacheprovider tests/runtime -rA -s 2>&1 | tee "$OUT/gpu_tests.txt"
 python3 bench/copy_bandwidth.py --size-mib 256 --iters 20 --json "$OUT/copy_bandwidth.json" 2>&1 | tee "$OUT/copy_bandwidth.txt"
 python3 bench/copy_bandwidth.py --size-mib 4 --iters 50 --json "$OUT/copy_bandwidth_4mib.json" 2>&1 | tee "$OUT/copy_bandwidth_4mib.txt"

@@ -483,7 +483,8 @@ class Stream(_Owned):
         self.backend.stream_synchronize(self.raw)
 
     def _release(self) -> None:
-        self.backend.stream_destroy(self.raw)
+        raw, self.raw = self.raw, None   # pycuda destroys its stream when the last reference goes
+        self.backend.stream_destroy(raw)
 
 
 class Event(_Owned):
@@ -506,7 +507,8 @@ class Event(_Owned):
         return self.backend.event_elapsed_ms(start.raw, self.raw)
 
     def _release(self) -> None:
-        self.backend.event_destroy(self.raw)
+        raw, self.raw = self.raw, None
+        self.backend.event_destroy(raw)
 
 
 class DeviceBuffer(_Owned):
