@@ -264,6 +264,22 @@ class ExplorationBundle:
         return f"<table><caption>trtlab exploration bundle</caption>{body}</table>"
 
 
+# Members are read whole into memory, so their sizes are checked first (a zip of many GB of
+# zeros is a few MB on disk). Text members get the limit of trtlab's layer-info readers; an ONNX
+# model in one file cannot exceed protobuf's 2 GiB; a plan is only there on request.
+_TEXT_LIMIT = 64 * 2**20
+_MEMBER_LIMITS = {"model.onnx": 2 * 2**30, "engine.plan": 16 * 2**30}
+
+
+def _check_member_size(zf: zipfile.ZipFile, name: str, path: Path) -> None:
+    size = zf.getinfo(name).file_size  # zipfile never inflates past this (CRC check at the end)
+    limit = _MEMBER_LIMITS.get(name, _TEXT_LIMIT)
+    if size > limit:
+        raise BundleError(f"bundle member {name!r} of {str(path)!r} is {size / 2**20:,.0f} MiB, more than the "
+                          f"{limit / 2**20:,.0f} MiB a bundle's {name} may have; refusing to inflate it. "
+                          "Check where the bundle came from")
+
+
 def load_bundle(path) -> ExplorationBundle:
     """Open an exploration bundle, verifying every member against the manifest's sha256."""
     path = Path(path)
@@ -274,7 +290,14 @@ def load_bundle(path) -> ExplorationBundle:
             names = set(zf.namelist())
             if "manifest.json" not in names:
                 raise BundleError(f"{str(path)!r} is a zip file but not a trtlab bundle (no manifest.json)")
+            _check_member_size(zf, "manifest.json", path)
             manifest = json.loads(zf.read("manifest.json"))
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("members", {}), dict):
+                raise BundleError(f"{str(path)!r} has a malformed manifest.json (expected an object whose "
+                                  "'members' maps names to their sha256); get a fresh copy")
+            if not isinstance(manifest.get("version", 0), int):
+                raise BundleError(f"bundle {str(path)!r} has a malformed version {manifest.get('version')!r} "
+                                  "in its manifest; get a fresh copy")
             if manifest.get("format") != BUNDLE_FORMAT:
                 raise BundleError(f"{str(path)!r} is not a trtlab bundle (format {manifest.get('format')!r})")
             if manifest.get("version", 0) > BUNDLE_VERSION:
@@ -284,8 +307,9 @@ def load_bundle(path) -> ExplorationBundle:
             for name, entry in manifest.get("members", {}).items():
                 if name not in names:
                     raise BundleError(f"bundle {str(path)!r} lacks member {name!r} listed in its manifest")
+                _check_member_size(zf, name, path)
                 blob = zf.read(name)
-                if _sha(blob) != entry.get("sha256"):
+                if not isinstance(entry, dict) or _sha(blob) != entry.get("sha256"):
                     raise BundleError(f"bundle member {name!r} of {str(path)!r} does not match its sha256: "
                                       "the bundle was altered or damaged. Get a fresh copy")
                 data[name] = blob
@@ -302,14 +326,31 @@ def load_bundle(path) -> ExplorationBundle:
     if "model.onnx" not in data or not ({"layer_info.json", "layer_info.txt"} & set(data)):
         raise BundleError(f"bundle {str(path)!r} lacks model.onnx or layer information")
     fmt = "json" if "layer_info.json" in data else "oneline"
-    text = data.get("layer_info.json", data.get("layer_info.txt")).decode("utf-8")
-    meta = json.loads(data["metadata.json"]) if "metadata.json" in data else {}
+
+    # the members match the manifest, but whoever wrote the manifest chose their content
+    def member_text(name: str) -> str | None:
+        if name not in data:
+            return None
+        try:
+            return data[name].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BundleError(f"bundle member {name!r} of {str(path)!r} is not UTF-8 text ({exc}); "
+                              "get a fresh copy") from exc
+
+    text = member_text("layer_info.json") or member_text("layer_info.txt") or ""
+    profile_text = member_text("profile.json")
+    try:
+        meta = json.loads(member_text("metadata.json") or "{}")
+    except ValueError as exc:
+        raise BundleError(f"bundle member 'metadata.json' of {str(path)!r} is not JSON ({exc}); get a fresh copy") from exc
+    if not isinstance(meta, dict):
+        raise BundleError(f"bundle {str(path)!r}: metadata.json must be a JSON object, not {type(meta).__name__}")
     return ExplorationBundle(
         path=path,
         model_bytes=data["model.onnx"],
         layer_info_text=text,
         layer_info_format=meta.get("layer_info_format", fmt) if meta.get("layer_info_format") in ("json", "oneline", "none") else fmt,
-        profile_text=data["profile.json"].decode("utf-8") if "profile.json" in data else None,
+        profile_text=profile_text,
         metadata=meta,
         plan=data.get("engine.plan"),
     )
