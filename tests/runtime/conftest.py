@@ -8,26 +8,7 @@ import pytest
 
 import fake_trt
 from fake_cuda import FakeCuda
-
-IDENTITY = {
-    "tensors": [
-        {"name": "x", "mode": "input", "dtype": "FLOAT", "shape": [-1, 3, 8, 8],
-         "profile": [[1, 3, 8, 8], [4, 3, 8, 8], [16, 3, 8, 8]]},
-        {"name": "mask", "mode": "input", "dtype": "INT32", "shape": [2, 5]},
-        {"name": "y", "mode": "output", "dtype": "FLOAT", "shape": [-1, 3, 8, 8]},
-        {"name": "mask_out", "mode": "output", "dtype": "INT32", "shape": [2, 5]},
-    ],
-    "copies": [["x", "y"], ["mask", "mask_out"]],
-}
-
-DDS = {
-    "tensors": [
-        {"name": "v", "mode": "input", "dtype": "FLOAT", "shape": [-1],
-         "profile": [[1], [64], [1024]]},
-        {"name": "positive", "mode": "output", "dtype": "FLOAT", "shape": [-1]},
-    ],
-    "dds": [["v", "positive"]],
-}
+from fake_trt import DDS, IDENTITY
 
 
 @pytest.fixture

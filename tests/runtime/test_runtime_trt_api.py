@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import fake_trt
-from conftest import DDS, IDENTITY
+from fake_trt import DDS, IDENTITY
 from trtlab.runtime import InferenceSession
 
 lean = pytest.importorskip("tensorrt_lean_bindings")
