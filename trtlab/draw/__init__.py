@@ -13,13 +13,14 @@ from __future__ import annotations
 from .colors import op_color
 from .drawing import Drawing, new_figure
 from .graphview import draw_onnx_graph
-from .layout import Layout, compute_layout, count_crossings, layered_layout
+from .layout import Layout, compute_layout, count_crossings, fold_layout, layered_layout
 from .render import DagArtists, Group, draw_dag, figure_size_for
 
 __all__ = [
     "layered_layout",
     "compute_layout",
     "count_crossings",
+    "fold_layout",
     "Layout",
     "draw_dag",
     "DagArtists",

@@ -243,8 +243,8 @@ def draw_onnx_graph(
     - ``show_shapes``: write tensor shapes on the edges.
     - ``expand``: names of If/Loop/Scan nodes whose bodies are drawn beside the graph (these
       nodes are otherwise drawn collapsed, marked ``[+body]``).
-    - ``show_io``: draw the graph's inputs and outputs as white boxes with their shapes
-      (not in labelled-overview-free marker drawings; not counted in ``Drawing.nodes``).
+    - ``show_io``: draw the graph's inputs and outputs as white boxes with dtype and shape
+      (labelled drawings of an OnnxGraph only; they are not counted in ``Drawing.nodes``).
     - ``legend``, ``title`` (None = graph name and size; "" = none), ``figsize`` (inches; default
       from the layout, capped), ``ax`` (draw into an existing matplotlib Axes).
     """
