@@ -99,6 +99,13 @@ def load_engine(path, model=None, *, verify: bool = True):
                 f"{meta.get('plan_bytes')}; sha256 differs): the file is truncated or was altered. "
                 "Rebuild or copy it again"
             )
+        wrong = [key for key, kind in (("layer_info", str), ("layer_info_format", str), ("build_seconds", (int, float)),
+                                       ("backend", str), ("backend_version", str), ("device", str), ("config", dict),
+                                       ("cache_key", (str, type(None))), ("model_sha256", (str, type(None))))
+                 if key in meta and not isinstance(meta[key], kind)]
+        if wrong:
+            raise BundleError(f"sidecar {str(side_path)!r} has fields of the wrong type: {', '.join(wrong)}; "
+                              "save the engine again")
     elif verify:
         raise BundleError(
             f"plan {str(path)!r} has no sidecar {side_path.name!r} to verify it against; "
@@ -107,7 +114,7 @@ def load_engine(path, model=None, *, verify: bool = True):
     src = read_model(model) if model is not None else None
     try:
         config = config_from_key(meta["config"]) if "config" in meta else BuildConfig()
-    except (TrtlabError, TypeError, KeyError):
+    except (TrtlabError, TypeError, KeyError, ValueError):
         config = BuildConfig()
     return BuiltEngine(
         plan=plan,
