@@ -124,7 +124,11 @@ def _make_profiler(trt):
             self.times: dict[str, list[float]] = defaultdict(list)
             self.order: list[str] = []
 
+            self.enabled = True
+
         def report_layer_time(self, layer_name, ms):
+            if not self.enabled:
+                return
             if layer_name not in self.times:
                 self.order.append(layer_name)
             self.times[layer_name].append(float(ms))
@@ -651,7 +655,12 @@ class InferenceSession:
                 if not context.enqueue_emits_profile:
                     context.report_to_profiler()
         finally:
-            self._profiler = None
+            profiler.enabled = False
+            try:
+                context.profiler = None
+                self._profiler = None
+            except TypeError:  # a binding that cannot unset it: keep CUDA graphs off from now on
+                pass
         total = sum(sum(v) for v in profiler.times.values()) or 1.0
         layers = []
         for name in profiler.order:
