@@ -86,7 +86,15 @@ def _digest(data: bytes, path: Path | None, proto_fn) -> tuple[str, list[Path]]:
         if names and path is not None:
             # refuse absolute locations, "../" escapes and symlinks out of the model's folder
             # before reading anything (the same check as trtlab.load_onnx)
-            check_external_data(proto_fn(), path.parent, repr(str(path)))
+            try:
+                check_external_data(proto_fn(), path.parent, repr(str(path)))
+            except ModelLoadError:
+                raise
+            except (OSError, ValueError) as exc:  # a location with a NUL byte, a name too long, ...
+                raise ModelLoadError(
+                    f"model {str(path)!r} names external data that cannot be a file in its folder ({exc}); "
+                    "export the model again, keeping its weights next to it"
+                ) from exc
         for name in names:
             if path is None:
                 raise ModelLoadError(
