@@ -139,9 +139,14 @@ def onnx_cases(rng: np.random.Generator) -> list[dict]:
         ("onnx_extdata_symlink_out.onnx", "link_out.bin", "external data through a symlink to /etc/passwd"),
     ):
         add(cid, _external_data_model(loc).SerializeToString(), "error:ModelLoadError", why)
+    add("onnx_extdata_nul_byte.onnx", _external_data_model("w\0.bin").SerializeToString(), "error:ModelLoadError",
+        "an external-data location with a NUL byte", mentions=["{name}", "null byte"])
+    add("onnx_extdata_long_name.onnx", _external_data_model("w" * 5000).SerializeToString(), "error:ModelLoadError",
+        "an external-data location of 5,000 characters", mentions=["{name}", "too long"])
     # the symlink itself (link_out.bin -> /etc/passwd) is made by the test in its temporary copy
     # of the corpus, so the repository holds no link out of itself
-    cases[-1]["setup"] = {"symlink": ["link_out.bin", "/etc/passwd"]}
+    next(c for c in cases if c["id"] == "onnx_extdata_symlink_out.onnx")["setup"] = {
+        "symlink": ["link_out.bin", "/etc/passwd"]}
 
     short = FILES / "short_data.bin"
     short.write_bytes(b"\0" * 16)  # the model expects 432 bytes
@@ -269,6 +274,12 @@ def build_cases() -> list[dict]:
         _case("build_extdata_symlink_out", "build_engine", "error:ModelLoadError",
               "external data through a symlink to /etc/passwd: refused (it was read into the engine before)",
               file="onnx_extdata_symlink_out.onnx", mentions=["{name}", "outside"]),
+        _case("build_extdata_nul_byte", "build_engine", "error:ModelLoadError",
+              "an external-data location with a NUL byte", file="onnx_extdata_nul_byte.onnx",
+              mentions=["{name}", "null byte"]),
+        _case("build_extdata_long_name", "build_engine", "error:ModelLoadError",
+              "an external-data location of 5,000 characters", file="onnx_extdata_long_name.onnx",
+              mentions=["{name}", "too long"]),
         _case("build_unknown_op", "build_engine", "error:BuildError", "an op TensorRT has no importer or plugin for",
               file="onnx_unknown_op.onnx", mentions=["frob", "Frobnicate"]),
         _case("build_absurd_shape", "build_engine", "error:BuildError", "an input of 2^40 elements",
@@ -304,6 +315,19 @@ def made_cases() -> list[dict]:
          ["layer_info.json"]),
         ("bundle_future_version", "error:BundleError", "manifest version 99", ["{name}", "version 99"]),
         ("bundle_foreign_format", "error:BundleError", "a manifest of another format", ["{name}", "something-else"]),
+        ("bundle_zip_bomb", "error:BundleError",
+         "a 100 MiB profile.json of zeros (100 kB compressed) listed honestly in the manifest: refused by size "
+         "before inflating", ["profile.json", "64 MiB"]),
+        ("bundle_manifest_members_list", "error:BundleError", "manifest 'members' is a list, not an object",
+         ["{name}", "members"]),
+        ("bundle_manifest_version_string", "error:BundleError", "manifest version is the string '1'",
+         ["{name}", "version"]),
+        ("bundle_metadata_not_json", "error:BundleError", "metadata.json is not JSON (its hash matches)",
+         ["{name}", "metadata.json"]),
+        ("bundle_metadata_list", "error:BundleError", "metadata.json is a list (its hash matches)",
+         ["{name}", "metadata.json"]),
+        ("bundle_layer_info_not_utf8", "error:BundleError", "layer_info.json is binary (its hash matches)",
+         ["{name}", "layer_info.json"]),
         ("bundle_path_traversal_member", "ok",
          "a member named ../../escaped.txt (listed, hash correct): opens; members are read into memory, never "
          "extracted, so nothing is written", None),
@@ -319,6 +343,8 @@ def made_cases() -> list[dict]:
         ("plan_sidecar_not_json", "a sidecar that is not JSON", ["{name}.json"]),
         ("plan_sidecar_of_another_plan", "a sidecar whose sha256 belongs to another plan", ["{name}", "sha256"]),
         ("plan_is_a_directory", "a folder named like a plan", ["{name}"]),
+        ("plan_sidecar_wrong_types", "a sidecar with the plan's hash but build_seconds 'fast', layer_info 17",
+         ["{name}.json"]),
     ):
         cases.append(_case(cid, "load_engine", "error:BundleError", why, make=cid, mentions=mention))
     for cid, why in (

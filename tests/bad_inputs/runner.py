@@ -127,6 +127,49 @@ def _manifest_edit(fn):
     return edit
 
 
+def _set_member(name: str, data: bytes):
+    """A manifest edit that replaces member ``name`` and updates its hash to match."""
+    def edit(manifest, members):
+        import hashlib
+
+        members[name] = data
+        manifest["members"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    return edit
+
+
+# edits whose manifest stays consistent: only trtlab's own checks of the content can catch them
+_CONSISTENT_EDITS = {
+    "bundle_manifest_members_list": lambda man, m: man.__setitem__("members", list(man["members"])),
+    "bundle_manifest_version_string": lambda man, m: man.__setitem__("version", "1"),
+    "bundle_metadata_not_json": _set_member("metadata.json", b"{ not json"),
+    "bundle_metadata_list": _set_member("metadata.json", b"[1, 2, 3]"),
+    "bundle_layer_info_not_utf8": _set_member("layer_info.json", bytes(range(256))),
+}
+
+
+def _zip_bomb(good: Path, out: Path) -> Path:
+    """The good bundle plus a 100 MiB profile.json of zeros (100 kB compressed), listed honestly."""
+    import hashlib
+
+    with zipfile.ZipFile(good) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(members.pop("manifest.json"))
+    members.pop("profile.json", None)
+    chunk, n = b"\0" * 2**20, 100
+    digest = hashlib.sha256()
+    for _ in range(n):
+        digest.update(chunk)
+    manifest["members"]["profile.json"] = {"sha256": digest.hexdigest(), "bytes": n * len(chunk)}
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        for name, data in members.items():
+            zf.writestr(name, data)
+        with zf.open("profile.json", "w", force_zip64=True) as fh:
+            for _ in range(n):
+                fh.write(chunk)
+    return out
+
+
 _BUILT: dict[str, Any] = {}
 
 
@@ -203,6 +246,10 @@ def make(case: dict, work: Path) -> Path:
                 m["../../escaped.txt"] = data
                 man["members"]["../../escaped.txt"] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
             return _rewrite_zip(good, out, _manifest_edit(add_traversal))
+        if recipe == "bundle_zip_bomb":
+            return _zip_bomb(good, out)
+        if recipe in _CONSISTENT_EDITS:
+            return _rewrite_zip(good, out, _manifest_edit(_CONSISTENT_EDITS[recipe]))
         if recipe == "bundle_corrupt_model_consistent_hashes":
             def corrupt(man, m):
                 import hashlib
@@ -226,6 +273,10 @@ def make(case: dict, work: Path) -> Path:
         elif recipe == "plan_sidecar_of_another_plan":
             meta = json.loads(side.read_text())
             meta["plan_sha256"] = "0" * 64
+            side.write_text(json.dumps(meta))
+        elif recipe == "plan_sidecar_wrong_types":
+            meta = json.loads(side.read_text())
+            meta.update(build_seconds="fast", layer_info=17, config="fp32")
             side.write_text(json.dumps(meta))
         elif recipe == "plan_is_a_directory":
             plan.unlink()
