@@ -83,6 +83,8 @@ def test_highlight_accepts_names_and_functions(residual_block):
     assert by_name == {"Relu_2", "Sum_14"}
     by_fn = residual_block.draw(highlight=lambda info: info.op_type == "BatchNormalization").artists.highlighted
     assert by_fn == {n for n in residual_block.nx if n.startswith("BatchNormalization")}
+    by_hood = residual_block.draw(highlight=("MaxPool_3", 1)).artists.highlighted
+    assert by_hood == {"Relu_2", "MaxPool_3", "Conv_4", "Conv_5"}
     with pytest.raises(ConfigError, match="'Relu_22'.*did you mean"):
         residual_block.draw(highlight=["Relu_22"])
     with pytest.raises(ConfigError, match="matches no node"):

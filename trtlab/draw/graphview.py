@@ -37,7 +37,7 @@ OVERVIEW_TARGET = 60
 _MAX_LEGEND = 30
 _NAME_CHARS = 24
 
-Highlight = Union[str, Iterable[str], Callable[[object], bool], None]
+Highlight = Union[str, Iterable[str], Callable[[object], bool], tuple[str, int], None]
 
 _BLOCK_OUTLINE = "#6a51a3"
 _BODY_OUTLINE = "#a0309a"
@@ -88,7 +88,8 @@ def _compile(pattern: str, what: str) -> re.Pattern:
 
 
 def _resolve_highlight(G: nx.DiGraph, highlight: Highlight) -> set:
-    """Node names selected by a list of names, a regex string, or a callable on NodeInfo."""
+    """Node names selected by a list of names, a regex string, a callable on NodeInfo, or a
+    ``(node, radius)`` tuple (the nodes within ``radius`` edges of ``node``)."""
     if highlight is None:
         return set()
     if isinstance(highlight, str):
@@ -100,6 +101,14 @@ def _resolve_highlight(G: nx.DiGraph, highlight: Highlight) -> set:
             raise ConfigError(f"highlight pattern {highlight!r} matches no node name; node names look like "
                               f"{', '.join(repr(str(v)) for v in list(G)[:3])}")
         return hits
+    if (isinstance(highlight, tuple) and len(highlight) == 2 and isinstance(highlight[0], str)
+            and isinstance(highlight[1], int) and not isinstance(highlight[1], bool)):
+        centre, radius = highlight  # (node, radius): the node's neighbourhood
+        if centre not in G:
+            raise _unknown(centre, G.nodes)
+        if radius < 0:
+            raise ConfigError(f"highlight radius {radius} must be >= 0, e.g. ({centre!r}, 1)")
+        return set(nx.ego_graph(G, centre, radius=radius, undirected=True).nodes)
     if callable(highlight):
         hits = set()
         for v in G:
@@ -230,8 +239,9 @@ def draw_onnx_graph(
     """Draw an ONNX graph (an :class:`~trtlab.graph.OnnxGraph`, or its ``.nx`` DiGraph).
 
     - ``direction``: ``"TB"`` (top to bottom) or ``"LR"`` (left to right).
-    - ``highlight``: node names, a regex on names, or a function ``NodeInfo -> bool``; the
-      matching nodes get a red outline and every other node is dimmed.
+    - ``highlight``: node names, a regex on names, a function ``NodeInfo -> bool``, or
+      ``(node, radius)`` for a neighbourhood; the matching nodes get a red outline and every
+      other node is dimmed.
     - ``neighborhood``: ``(node, radius)`` (or just a node name, radius 1): draw only the nodes
       within ``radius`` edges of ``node``.
     - ``collapse``: a regex or list of regexes; matching nodes are merged into one box per match
