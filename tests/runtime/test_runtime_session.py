@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fake_trt
-from fake_trt import DDS, IDENTITY
+from fake_trt import IDENTITY
 from fake_cuda import PAGEABLE_GBPS, PINNED_GBPS, FakeDeviceArray
 from trtlab.errors import BindingError, BundleError, ConfigError, SessionClosedError
 from trtlab.runtime import BenchmarkResult, InferenceSession, binding_table, random_inputs
