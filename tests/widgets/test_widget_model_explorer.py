@@ -27,26 +27,26 @@ def test_starts_on_a_bundled_model_with_summary_and_picture():
 
 
 def test_filter_by_op_type_and_regex_then_expand_a_neighbourhood():
-    me = ModelExplorer(trtlab.bundled_model("resnet18"))
+    me = ModelExplorer(trtlab.bundled_model("inception_block"))
     whole = bytes(me.image.value)
     names = me.apply_filter(op_type="Conv")
-    assert names == me.graph.find(op_type="Conv") and len(names) == 20  # ResNet-18 has 20 convolutions
+    assert names == me.graph.find(op_type="Conv") and len(names) == 6  # 1x1, 3x3 and 5x5 branches + reductions
     assert list(me.matches.options) == names
-    assert bytes(me.image.value) != whole and "20 nodes match" in me.status.text
+    assert bytes(me.image.value) != whole and "6 nodes match" in me.status.text
     # the regex narrows the op-type filter (set through the control, as a user types it)
-    me.pattern.value = r"^Conv_(0|3)$"
-    assert list(me.matches.options) == ["Conv_0", "Conv_3"]
-    me.matches.value = "Conv_3"
+    me.pattern.value = r"reduce$"
+    assert list(me.matches.options) == ["inception/3x3_reduce", "inception/5x5_reduce"]
+    me.matches.value = "inception/3x3_reduce"
     me.radius.value = 1
     me.zoom_button.click()
-    assert me.status.kind == "ok" and "neighbourhood of Conv_3" in me.status.text
-    assert "Conv_3" in me.caption.value
+    assert me.status.kind == "ok" and "neighbourhood of inception/3x3_reduce" in me.status.text
+    assert "inception/3x3_reduce" in me.caption.value
     me.whole_button.click()
     assert bytes(me.image.value) == whole  # drawing is deterministic
 
 
 def test_bad_regex_and_unknown_node_are_errors_in_the_widget():
-    me = ModelExplorer(trtlab.bundled_model("resnet18"))
+    me = ModelExplorer(trtlab.bundled_model("inception_block"))
     me.pattern.value = "Conv_(("
     assert me.status.kind == "error" and "Conv_((" in me.status.text
     me.pattern.value = ""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 
+from .._optional import require
+
 _LAZY = {
     "ModelExplorer": "trtlab.widgets.model_explorer",
     "EngineBuilder": "trtlab.widgets.engine_builder",
@@ -27,6 +29,7 @@ def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'trtlab.widgets' has no attribute {name!r}")
+    require("ipywidgets", f"trtlab.widgets.{name}", extra="notebook")  # MissingDependencyError naming the extra
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

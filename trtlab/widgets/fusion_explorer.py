@@ -120,8 +120,11 @@ class FusionExplorer(Panel):
             self.kind.value = _ALL
         finally:
             self._quiet = False
-        self._fill_layers()
-        if getattr(report, "is_mismatch", False):
+        mismatch = getattr(report, "is_mismatch", False)
+        self._fill_layers(draw=not mismatch)  # a picture of a mismatch shows nothing: draw on demand
+        if mismatch:
+            self.image.value = b""
+            self._png = None
             self.status.error(f"the layer information most likely belongs to another model: {report.mismatch_reason}")
         else:
             self.status.show(f"{len(report.layers)} engine layers for {len(report.onnx_graph.nx)} ONNX nodes", "ok")
@@ -133,13 +136,14 @@ class FusionExplorer(Panel):
             return list(self.report.layers)
         return self.report.by_kind(self.kind.value)
 
-    def _fill_layers(self) -> None:
+    def _fill_layers(self, draw: bool = True) -> None:
         options = [(_layer_label(layer), layer.index) for layer in self._visible_layers()]
         with self.layers.hold_trait_notifications():
             self.layers.options = options
             self.layers.value = None
         self.details.value = ""
-        self.redraw()
+        if draw:
+            self.redraw()
 
     def _on_layer(self, change) -> None:
         if change["new"] is None:
