@@ -193,9 +193,13 @@ class _Index:
         G = graph.nx
         self.G = G
         self.info = {k: d["info"] for k, d in G.nodes(data=True)}
-        order = graph.topological_order() if hasattr(graph, "topological_order") else sorted(
-            self.info, key=lambda k: self.info[k].index)
-        self.pos = {k: i for i, k in enumerate(order)}
+        # ONNX requires nodes in topological order, so the file order usually is one: check it
+        # (one pass over the edges) and only sort the graph when the file is out of order.
+        index = {k: info.index for k, info in self.info.items()}
+        if all(index[u] < index[v] for u, v in G.edges):
+            self.pos = index
+        else:
+            self.pos = {k: i for i, k in enumerate(graph.topological_order())}
         self.exact: dict[str, str] = {k: k for k in self.info}
         self.producer: dict[str, str] = {}
         for k, info in self.info.items():
@@ -449,7 +453,7 @@ def _map_fusion(onnx_graph: Any, plan: Any, profile: Any, strict: bool) -> Fusio
             unresolved.clear()
             parts = parsed.parts if parsed.kind == "horizontal" else (parsed,)
             groups = [resolve_all(_leaves(p)) for p in parts]
-            for first, last in parsed.ranges():
+            for first, last in (parsed.ranges() if "{ForeignNode[" in r.base_name else ()):
                 a, b = idx.resolve(first), idx.resolve(last)
                 if a is not None and b is not None:
                     ranges.append((a, b))
