@@ -87,33 +87,51 @@ def test_rtx_backend_disables_the_timing_cache_and_says_why(rtx):
 
 
 def test_options_become_the_build_config(rtx):
-    b = EngineBuilder(trtlab.bundled_model("inception_block"))
+    b = EngineBuilder(trtlab.bundled_model("resnet18"))  # input.1 has a symbolic batch dimension
+    assert list(b.profile_fields) == ["input.1"]
+    assert b.profile_fields["input.1"][1].placeholder == "1x3x224x224"
     b.precision.value = "fp16"
     b.opt_level.value = 2
     b.workspace.value = 256
-    b.shapes.value = "input:1x192x28x28\n"
+    b.set_profile("input.1", "1x3x224x224", "4x3x224x224", "8x3x224x224")
     cfg = b.config()
     assert (cfg.precision, cfg.opt_level, cfg.workspace_mib) == ("fp16", 2, 256)
-    assert cfg.profiles == (trtlab.ShapeProfile.fixed("input", (1, 192, 28, 28)),)
+    assert cfg.profiles == (trtlab.ShapeProfile("input.1", (1, 3, 224, 224), (4, 3, 224, 224), (8, 3, 224, 224)),)
+    b.set_profile("input.1")  # empty again: no profile, the backend's default dims
+    assert b.config().profiles == ()
+    # a model without dynamic inputs has no profile fields
+    assert EngineBuilder(trtlab.bundled_model("inception_block")).profile_fields == {}
+
+
+def test_dynamic_profile_reaches_the_engine(rtx, tmp_path):
+    b = EngineBuilder(trtlab.bundled_model("resnet18"), cache=tmp_path)
+    b.set_profile("input.1", "1x3x224x224", "2x3x224x224", "4x3x224x224")
+    b.build(wait=True)
+    assert b.status.kind == "ok", b.status.text
+    # what TensorRT wrote about the engine's input: dynamic batch with the widget's profile
+    (inp,) = [t for t in b.engine.layer_info.io_tensors if t.mode == "input"]
+    assert inp.shape == (-1, 3, 224, 224)
+    assert inp.profile == {"min": (1, 3, 224, 224), "opt": (2, 3, 224, 224), "max": (4, 3, 224, 224)}
 
 
 def test_bad_options_are_shown_not_raised(rtx, tmp_path):
-    b = EngineBuilder(trtlab.bundled_model("inception_block"), cache=tmp_path)
-    b.shapes.value = "input:1x192x28x28,1x192x14x14,1x192x28x28"  # opt < min: refused before building
+    b = EngineBuilder(trtlab.bundled_model("resnet18"), cache=tmp_path)
+    b.set_profile("input.1", "1x3x224x224", "1x3x112x112", "1x3x224x224")  # opt < min: refused before building
     b.build_button.click()
     assert not b.building
     assert b.status.kind == "error" and b.status.text.startswith("ConfigError")
     assert "min <= opt <= max" in b.status.text
-    b.shapes.value = "input:1x3"  # wrong rank: TensorRT's network says so, in the build thread
+    b.set_profile("input.1", "1x3x224x224", "", "")
+    b.build_button.click()
+    assert b.status.kind == "error" and "give all three of min, opt and max" in b.status.text
+    b.set_profile("input.1", "1x3", "1x3", "1x3")  # wrong rank: found against TensorRT's network, in the thread
     b.build_button.click()
     b.wait(timeout=300)
     assert b.status.kind == "error" and "rank" in b.status.text
-    b.shapes.value = "nosuchinput:1x192x28x28"
-    b.build_button.click()
-    b.wait(timeout=300)
-    assert b.status.kind == "error" and "'nosuchinput'" in b.status.text
+    b.guard(b.set_profile, "nosuchinput", "1x3x224x224")
+    assert b.status.kind == "error" and "'nosuchinput' is not a dynamic input" in b.status.text
     # int8 on a model without Q/DQ nodes: the backend refuses, the widget explains
-    b.shapes.value = ""
+    b.set_profile("input.1")
     b.precision.value = "int8"
     b.build(wait=True)
     assert b.status.kind == "error" and "Q/DQ" in b.status.text

@@ -53,9 +53,10 @@ f3
 """,
     # EngineBuilder: bad shapes, bad path, int8 without Q/DQ (real RTX build attempts)
     """
-b = EngineBuilder(trtlab.bundled_model("inception_block"), cache=tmp / "cache")
-b.shapes.value = "input:1x3,1x2,1x1"; b.build_button.click(); seen["eb_shapes"] = b.status.text
-b.shapes.value = ""; b.precision.value = "int8"; b.build(wait=True); seen["eb_int8"] = b.status.text
+b = EngineBuilder(trtlab.bundled_model("resnet18"), cache=tmp / "cache")
+b.set_profile("input.1", "1x3x224x224", "1x3x2x2", "1x3x224x224"); b.build_button.click(); seen["eb_shapes"] = b.status.text
+b.set_profile("input.1", "1x3", "1x3", "1x3"); b.build(wait=True); seen["eb_rank"] = b.status.text
+b.set_profile("input.1"); b.precision.value = "int8"; b.build(wait=True); seen["eb_int8"] = b.status.text
 b.source.value = "(a path...)"; b.path.value = str(tmp / "corrupt.onnx"); seen["eb_corrupt"] = b.status.text
 b
 """,
@@ -91,6 +92,7 @@ def test_kernel_survives_every_bad_widget_input(fixtures, tmp_path):
     assert "another model" in seen["fx_mismatch"]
     assert seen["fx_unexpected"] == "unexpected KeyError: 'boom'"
     assert seen["eb_shapes"].startswith("ConfigError") and "min <= opt <= max" in seen["eb_shapes"]
+    assert "rank" in seen["eb_rank"]
     assert "Q/DQ" in seen["eb_int8"]
     assert seen["eb_corrupt"].startswith("ModelLoadError")
     assert seen["pp_bad"].startswith("LayerInfoError")

@@ -23,7 +23,8 @@ class EngineBuilder(Panel):
     """Choose a model and build options, press Build, watch the progress bar, Cancel if needed.
 
     Controls: precision, optimization level, workspace limit (MiB, 0 = TensorRT's default),
-    dynamic-shape profiles (one ``input:min,opt,max`` per line, shapes like ``1x3x224x224``),
+    a dynamic-shape profile (min / opt / max fields, shapes like ``1x3x224x224``) for each input
+    with a symbolic or unknown dimension (left empty: batch 1 is used),
     timing cache and engine cache toggles. Controls the backend cannot honour are disabled with
     the reason in their tooltip and in the notes below them (no TensorRT installed; no timing
     cache on TensorRT for RTX; precisions the backend lacks are not offered).
@@ -58,8 +59,8 @@ class EngineBuilder(Panel):
                                     tooltip="builder optimization level: higher searches more tactics (slower build)")
         self.workspace = W.BoundedIntText(value=0, min=0, max=1 << 20, description="workspace",
                                           tooltip="workspace memory limit in MiB (0 = TensorRT's default)")
-        self.shapes = W.Textarea(placeholder="input:min,opt,max  e.g. data:1x3x224x224,4x3x224x224,8x3x224x224",
-                                 description="shapes", layout=W.Layout(width="520px", height="56px"))
+        self.profile_fields: dict[str, tuple[W.Text, W.Text, W.Text]] = {}
+        self.shapes = W.VBox()  # one row of min/opt/max fields per dynamic input (see set_model)
         self.timing_cache = W.Checkbox(value=False, description="timing cache", indent=False)
         self.engine_cache = W.Checkbox(value=True, description="engine cache", indent=False)
         self.notes = W.HTML()
@@ -106,7 +107,7 @@ class EngineBuilder(Panel):
             self.info = None
             why = error_text(exc)
             for ctl in (self.build_button, self.precision, self.opt_level, self.workspace,
-                        self.timing_cache, self.engine_cache, self.shapes):
+                        self.timing_cache, self.engine_cache, *self._shape_fields()):
                 ctl.disabled = True
             self.build_button.tooltip = why
             self.notes.value = f"<p style='color:#b42318'>Building is disabled: {html.escape(why)}</p>"
@@ -115,7 +116,7 @@ class EngineBuilder(Panel):
             return
         self._backend_error = None
         info = self.info
-        for ctl in (self.precision, self.opt_level, self.workspace, self.shapes, self.engine_cache):
+        for ctl in (self.precision, self.opt_level, self.workspace, self.engine_cache, *self._shape_fields()):
             ctl.disabled = False
         self.build_button.disabled = not info.can_build
         self.build_button.tooltip = "build the engine" if info.can_build else f"{info.module} cannot build engines"
@@ -171,17 +172,53 @@ class EngineBuilder(Panel):
             rows.append([t.name, shape, t.dtype, "dynamic: give a profile (or batch 1 is used)" if is_dyn else ""])
         self.inputs.value = f"<b>{html.escape(graph.name or 'model')}</b>: {len(graph)} nodes" + table_html(
             ["input", "shape", "dtype", ""], rows)
+        self._make_profile_fields(graph, dynamic)
         if self._backend_error is not None:  # keep saying why Build is disabled
             self.status.error(self._backend_error)
         else:
             self.status.show(f"model ready: {len(graph)} nodes, {len(dynamic)} dynamic inputs", "ok")
+
+    def _make_profile_fields(self, graph, dynamic: list[str]) -> None:
+        self.profile_fields = {}
+        rows = []
+        for t in graph.inputs:
+            if t.name not in dynamic:
+                continue
+            dims = t.shape or ()
+            example = "x".join(str(d) if isinstance(d, int) else "1" for d in dims) or "1x3x224x224"
+            fields = tuple(W.Text(placeholder=example, description=k, layout=W.Layout(width="220px"),
+                                  disabled=self.info is None) for k in ("min", "opt", "max"))
+            self.profile_fields[t.name] = fields
+            shape = "x".join("?" if not isinstance(d, int) else str(d) for d in dims) or "?"
+            rows.append(W.HBox([W.Label(f"profile of {t.name} ({shape})", layout=W.Layout(width="220px")), *fields]))
+        self.shapes.children = rows
+
+    def _shape_fields(self) -> list:
+        return [f for fields in self.profile_fields.values() for f in fields]
+
+    def set_profile(self, input_name: str, min: str = "", opt: str = "", max: str = "") -> None:
+        """Fill the min/opt/max fields of a dynamic input (shapes like ``"1x3x224x224"``)."""
+        if input_name not in self.profile_fields:
+            raise ConfigError(f"{input_name!r} is not a dynamic input of this model; dynamic inputs: "
+                              f"{sorted(self.profile_fields) or 'none'}")
+        for field, value in zip(self.profile_fields[input_name], (min, opt, max)):
+            field.value = value
 
     # ------------------------------------------------------------------ config
     def config(self):
         """The :class:`~trtlab.build.BuildConfig` the controls describe (ConfigError if invalid)."""
         from ..build import BuildConfig, parse_shapes
 
-        profiles = tuple(parse_shapes(line.strip()) for line in self.shapes.value.splitlines() if line.strip())
+        profiles = []
+        for name, fields in self.profile_fields.items():
+            values = [f.value.strip() for f in fields]
+            if not any(values):
+                continue  # no profile: the backend's default dynamic dims (batch 1)
+            if not all(values):
+                raise ConfigError(f"shape profile of {name!r}: give all three of min, opt and max "
+                                  f"(got {values}); shapes are ints joined by 'x', e.g. 1x3x224x224")
+            profiles.append(parse_shapes(f"{name}:{','.join(values)}"))
+        profiles = tuple(profiles)
         timing_cache = None
         if self.timing_cache.value and not self.timing_cache.disabled and self.info is not None:
             timing_cache = str(self._cache().timing_cache_path(self.info))
