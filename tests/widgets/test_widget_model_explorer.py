@@ -28,6 +28,7 @@ def test_starts_on_a_bundled_model_with_summary_and_picture():
 
 def test_filter_by_op_type_and_regex_then_expand_a_neighbourhood():
     me = ModelExplorer(trtlab.bundled_model("inception_block"))
+    assert me.source.value == "inception_block"  # a bundled model's path shows in the picker
     whole = bytes(me.image.value)
     names = me.apply_filter(op_type="Conv")
     assert names == me.graph.find(op_type="Conv") and len(names) == 6  # 1x1, 3x3 and 5x5 branches + reductions

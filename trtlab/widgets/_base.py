@@ -151,15 +151,39 @@ class Panel(W.VBox):
 
 def image_widget(**layout: str) -> W.Image:
     """An empty PNG image widget that scales to the notebook width."""
-    img = W.Image(format="png", layout=W.Layout(max_width="100%", **layout))
+    # hidden until it holds a picture: an empty <img> shows as a broken-image icon
+    img = W.Image(format="png", layout=W.Layout(max_width="100%", display="none", **layout))
     img.add_class("trtlab-figure")
     return img
+
+
+def clear_image(img: W.Image) -> None:
+    """Empty an Image widget and hide it."""
+    img.value = b""
+    img.layout.display = "none"
+
+
+def bundled_name(model: Any) -> str | None:
+    """The bundled model's name if ``model`` is the path of one (so pickers can show it)."""
+    import os
+
+    from ..data import DATA_DIR
+
+    if isinstance(model, (str, os.PathLike)):
+        try:
+            path = os.path.realpath(os.fspath(model))
+        except (TypeError, ValueError):
+            return None
+        if os.path.dirname(path) == os.path.realpath(DATA_DIR) and path.endswith(".onnx"):
+            return os.path.basename(path)[:-5]
+    return None
 
 
 def set_image(img: W.Image, obj: Any) -> bytes:
     """Render a Figure/Drawing into an Image widget and close the figure (no leak); return PNG."""
     data = png_bytes(obj)
     img.value = data
+    img.layout.display = None
     close = getattr(obj, "close", None)
     if callable(close):
         close()

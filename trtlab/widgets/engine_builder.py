@@ -11,7 +11,7 @@ import ipywidgets as W
 
 from ..data import bundled_model, bundled_models
 from ..errors import BuildCancelled, ConfigError, TrtlabError
-from ._base import Panel, error_text, table_html
+from ._base import Panel, bundled_name, error_text, table_html
 
 __all__ = ["EngineBuilder"]
 
@@ -90,7 +90,9 @@ class EngineBuilder(Panel):
             self.fusion_summary,
         ]
         self.refresh_backend()
-        if model is not None:
+        if model is not None and bundled_name(model) in names:
+            self.source.value = bundled_name(model)  # the picker shows it; its observer loads it
+        elif model is not None:
             self.guard(self.set_model, model)
         elif names:
             self.source.value = names[0]

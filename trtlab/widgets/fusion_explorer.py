@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as W
 
 from ..errors import ConfigError
-from ._base import Panel, image_widget, png_html, set_image, table_html
+from ._base import Panel, clear_image, image_widget, png_html, set_image, table_html
 
 __all__ = ["FusionExplorer"]
 
@@ -63,7 +63,7 @@ class FusionExplorer(Panel):
         # the summary table is long: keep it folded so the layer list and picture stay in view
         self.summary_box = W.Accordion(children=[self.summary], titles=("fusion summary",), selected_index=None)
         # tall before/after pictures: full width of the column, scrolled vertically (never squeezed)
-        self.image.layout = W.Layout(flex="0 0 auto", width="100%", height="auto")
+        self.image.layout = W.Layout(flex="0 0 auto", width="100%", height="auto", display="none")
         picture = W.VBox([self.image], layout=W.Layout(flex="1", max_height="760px", overflow="auto"))
         self.children = [
             self.status,
@@ -123,7 +123,7 @@ class FusionExplorer(Panel):
         mismatch = getattr(report, "is_mismatch", False)
         self._fill_layers(draw=not mismatch)  # a picture of a mismatch shows nothing: draw on demand
         if mismatch:
-            self.image.value = b""
+            clear_image(self.image)
             self._png = None
             self.status.error(f"the layer information most likely belongs to another model: {report.mismatch_reason}")
         else:

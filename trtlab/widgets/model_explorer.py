@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as W
 
 from ..data import bundled_model, bundled_models
-from ._base import Panel, error_text, image_widget, png_html, set_image
+from ._base import Panel, bundled_name, error_text, image_widget, png_html, set_image
 
 __all__ = ["ModelExplorer"]
 
@@ -64,7 +64,9 @@ class ModelExplorer(Panel):
                             W.HBox([self.radius]), W.HBox([self.zoom_button, self.whole_button])]),
                     W.VBox([self.caption, self.image], layout=W.Layout(flex="1"))]),
         ]
-        if model is not None:
+        if model is not None and bundled_name(model) in names:
+            self.source.value = bundled_name(model)  # the picker shows it; its observer loads it
+        elif model is not None:
             self.guard(self.load, model)
         elif names:
             self.source.value = names[0]  # triggers a load
