@@ -297,11 +297,14 @@ class FusionReport:
 
     # ------------------------------------------------------------------ drawing
     def draw(self, highlight: int | str | None = None, mode: str = "side-by-side", **kw) -> "Drawing":
-        """Before/after picture: ``mode`` is ``side-by-side`` (ONNX graph | engine graph), ``overlay``
-        (the ONNX graph with each engine layer's nodes boxed) or ``stages`` (before fusion / after
-        vertical fusion / after horizontal fusion). ``highlight`` picks one engine layer by index or
-        name; its ONNX nodes are highlighted. ``focus`` (regex or list of ONNX node names) restricts the
-        picture to part of the network, e.g. ``focus="inception_3a/"``.
+        """Before/after picture.
+
+        ``mode``: ``"side-by-side"`` (ONNX graph | engine graph, same colour = same engine layer),
+        ``"overlay"`` (the ONNX graph coloured and boxed by engine layer) or ``"stages"`` (before
+        fusion / after vertical fusion / after horizontal fusion). ``highlight``: one engine layer
+        by index or name, or the name of an ONNX node it absorbed; its ONNX nodes are highlighted.
+        Keywords: ``focus`` (regex or list of ONNX node names: draw part of the network, e.g.
+        ``focus="^inception_3a/"``), ``direction`` (``"TB"`` or ``"LR"``), ``figsize``, ``title``.
         """
         from .view import draw_report
 

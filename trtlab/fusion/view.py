@@ -84,6 +84,13 @@ def _resolve_highlight(report: FusionReport, highlight) -> FusedLayer | None:
     try:
         return report.layer(highlight)
     except TrtlabError as exc:
+        # an ONNX node name picks the engine layer that absorbed it
+        if isinstance(highlight, str) and highlight in report.onnx_graph.nx:
+            layer = report.layer_of(highlight)
+            if layer is not None:
+                return layer
+            raise ConfigError(f"highlight={highlight!r}: this ONNX node has no engine layer "
+                              f"(see report.vanished / report.unaccounted)") from exc
         raise ConfigError(f"highlight={highlight!r}: {exc}") from exc
 
 
@@ -113,19 +120,32 @@ def _augment(report: FusionReport, keep: set) -> nx.DiGraph:
 
 
 def _is_pseudo(v) -> bool:
-    return isinstance(v, tuple) and len(v) == 2 and v[0] in ("in", "out") and isinstance(v[1], str)
+    """Pseudo nodes: ("in"|"out", tensor) for the I/O of a drawn part, ("gone", node) for a
+    vanished Concat kept as a junction so the picture does not turn into an all-to-all fan."""
+    return isinstance(v, tuple) and len(v) == 2 and v[0] in ("in", "out", "gone") and isinstance(v[1], str)
 
 
 def _pseudo_label(v) -> str:
+    if v[0] == "gone":
+        return "Concat\n(no kernel)"
     return f"{'input' if v[0] == 'in' else 'output'}\n{_shorten(v[1], 20)}"
 
 
-def _quotient(A: nx.DiGraph, unit_of: dict) -> nx.DiGraph:
+def _junctions(report: FusionReport, A: nx.DiGraph) -> set:
+    """Vanished Concat nodes in ``A``: kept as junctions in the fused views."""
+    return {v.name for v in report.vanished if v.op_type == "Concat" and v.name in A}
+
+
+def _quotient(A: nx.DiGraph, unit_of: dict, junctions: set = frozenset()) -> nx.DiGraph:
     """Graph of units (engine layers, or branches) connected as their ONNX nodes are in ``A``,
-    bridging over nodes that belong to no unit (vanished: Concat written in place, Dropout, ...).
-    Pseudo I/O nodes are their own units."""
+    bridging over nodes that belong to no unit (vanished: Dropout, Flatten, ...). Pseudo I/O
+    nodes are their own units, and so are the ``junctions`` (as ``("gone", name)``)."""
     def unit(v):
-        return v if _is_pseudo(v) else unit_of.get(v)
+        if _is_pseudo(v):
+            return v
+        if v in junctions:
+            return ("gone", v)
+        return unit_of.get(v)
 
     Q = nx.DiGraph()
     for v in A:
@@ -147,16 +167,15 @@ def _quotient(A: nx.DiGraph, unit_of: dict) -> nx.DiGraph:
                 stack.extend(A.succ[v])
             elif b != a:
                 Q.add_edge(a, b)
-    # units follow engine order; drop edges that would point backwards (a cycle through a unit)
-    order = {n: i for i, n in enumerate(sorted(Q, key=_unit_key))}
-    back = [(a, b) for a, b in Q.edges if order[a] > order[b]]
+    # engine layers follow engine order: drop edges between them that would point backwards
+    # (a cycle through a unit); edges to and from pseudo nodes are kept
+    order = {n: i for i, n in enumerate(sorted((n for n in Q if not _is_pseudo(n)), key=_unit_key))}
+    back = [(a, b) for a, b in Q.edges if a in order and b in order and order[a] > order[b]]
     Q.remove_edges_from(back)
     return Q
 
 
 def _unit_key(u) -> tuple:
-    if _is_pseudo(u):
-        return (-1, 0) if u[0] == "in" else (1 << 40, 0)
     return (u[0], u[1]) if isinstance(u, tuple) else (u, 0)
 
 
@@ -198,7 +217,8 @@ def engine_graph(report: FusionReport, focus=None) -> nx.DiGraph:
             continue
         for n in r.onnx_nodes:
             unit_of.setdefault(n, r.index)
-    E = _quotient(_augment(report, keep), unit_of)
+    A = _augment(report, keep)
+    E = _quotient(A, unit_of, _junctions(report, A))
     # splice reformat layers by their target's name (or the ONNX node it names)
     by_name = {r.name: r.index for r in layers}
     for node, idxs in report._by_node.items():
@@ -551,8 +571,8 @@ def _draw_stages(report, focus, direction, figsize, title, highlight) -> Drawing
             unit_h[n] = r.index
         hlabels[r.index] = _layer_text(r)
         hcolors[r.index] = cols[r.index]
-    V = _quotient(A, unit_v)
-    Hq = _quotient(A, unit_h)
+    V = _quotient(A, unit_v, _junctions(report, A))
+    Hq = _quotient(A, unit_h, _junctions(report, A))
     for Q, labels, colors in ((V, vlabels, vcolors), (Hq, hlabels, hcolors)):
         for v in Q:
             if _is_pseudo(v):
