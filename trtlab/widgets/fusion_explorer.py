@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import warnings
 from typing import Any
 
@@ -228,7 +227,3 @@ class FusionExplorer(Panel):
 
     def __repr__(self) -> str:
         return f"FusionExplorer({self.report!r})"
-
-
-def _esc(x: Any) -> str:
-    return html.escape(str(x))
