@@ -229,3 +229,20 @@ def test_empty_plan_is_not_a_mismatch_but_covers_nothing():
     assert report.layers == [] and report.coverage == 0.0 and not report.is_mismatch
     assert report.unaccounted == ["a", "b", "c"]
     assert isinstance(onnx.ModelProto, type)
+
+
+def test_engines_with_several_profiles_map_every_copy_and_draw_the_first():
+    g = _graph(CHAIN)
+    names = ["a + b", "c", "Reformatting CopyNode for Input Tensor 0 to c"]
+    plan = _plan(*names, *[f"{n} [profile 1]" for n in names])
+    report = map_fusion(g, plan)
+    assert [r.profile_index for r in report.layers] == [None, None, None, 1, 1, 1]
+    assert [r.name for r in report.layers_of("c")] == ["c", "c [profile 1]"]
+    assert report.layer_of("a").name == "a + b" and report.coverage == 1.0
+    from trtlab.fusion.view import engine_graph
+
+    E = engine_graph(report)
+    drawn = {i for i in E if isinstance(i, int)}
+    assert drawn == {0, 1, 2}
+    assert set(E.pred[1]) == {2} and set(E.pred[2]) == {0}  # the reformat sits before "c"
+    report.draw().close()

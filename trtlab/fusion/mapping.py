@@ -98,6 +98,7 @@ class _Row:
     metadata: list[str] = field(default_factory=list)
     is_reformat: bool = False
     is_sync: bool = False
+    profile_index: int | None = None
     tactic: str | None = None
     precision: str | None = None
     format: str | None = None
@@ -161,11 +162,11 @@ def _rows_from_plan(plan: Any) -> list[_Row]:
     if _is_profile(plan):
         seen: dict[str, int] = defaultdict(int)
         for i, lt in enumerate(plan.layers):
-            base, _ = split_profile_suffix(lt.name)
+            base, prof = split_profile_suffix(lt.name)
             k = seen[lt.name]
             seen[lt.name] += 1
             rows.append(_Row(index=i, uid=lt.name if k == 0 else f"{lt.name}#{k}", name=lt.name, base_name=base,
-                             is_reformat=is_reformat_name(lt.name)))
+                             is_reformat=is_reformat_name(lt.name), profile_index=prof))
         return rows
     for layer in plan.layers:
         outs = [t.name for t in layer.outputs]
@@ -178,7 +179,8 @@ def _rows_from_plan(plan: Any) -> list[_Row]:
         rows.append(_Row(
             index=layer.index, uid=layer.uid, name=layer.name, base_name=layer.base_name or layer.name,
             layer_type=ltype, inputs=ins, outputs=outs, metadata=list(layer.onnx_nodes_from_metadata or []),
-            is_reformat=bool(layer.is_reformat), is_sync=sync, tactic=layer.tactic, precision=prec,
+            is_reformat=bool(layer.is_reformat), is_sync=sync, profile_index=layer.profile_index,
+            tactic=layer.tactic, precision=prec,
             format=fmt, layer=layer,
         ))
     return rows
@@ -418,7 +420,7 @@ def _map_fusion(onnx_graph: Any, plan: Any, profile: Any, strict: bool) -> Fusio
         parsed = parse_layer_name(r.base_name)
         fl = FusedLayer(name=r.name, uid=r.uid, kind="single", onnx_nodes=[], op_types=[], pattern="", short="",
                         groups=[], evidence="none", index=r.index, tactic=r.tactic, precision=r.precision,
-                        format=r.format, layer_type=r.layer_type, layer=r.layer)
+                        format=r.format, layer_type=r.layer_type, layer=r.layer, profile_index=r.profile_index)
         out.append(fl)
         if r.is_sync:
             fl.kind, fl.note = "sync", "stream synchronisation (signal/wait): runs no kernel"

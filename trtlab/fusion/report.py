@@ -50,6 +50,7 @@ class FusedLayer:
     share: float | None = None
     target: str | None = None
     note: str | None = None
+    profile_index: int | None = None  # N of a " [profile N]" suffix (engines with several shape profiles)
     unresolved: list[str] = field(default_factory=list)
     qdq: list[str] = field(default_factory=list)
     layer: Any = None  # the EngineLayer (None for names-only profiles)

@@ -179,12 +179,24 @@ def _unit_key(u) -> tuple:
     return (u[0], u[1]) if isinstance(u, tuple) else (u, 0)
 
 
+def _shown(report: FusionReport) -> set:
+    """Indices of the layers to draw: an engine with several shape profiles repeats every layer
+    once per profile (`` [profile N]``); the pictures show the first profile."""
+    profiles = {r.profile_index for r in report.layers}
+    if len(profiles) <= 1:
+        return {r.index for r in report.layers}
+    # TensorRT leaves the first profile's names bare (None) and suffixes the others
+    first = None if None in profiles else min(profiles)
+    return {r.index for r in report.layers if r.profile_index == first}
+
+
 def engine_graph(report: FusionReport, focus=None) -> nx.DiGraph:
     """The engine's layers as a DAG (node = layer index). From the plan's tensors when the layer
     information has them; otherwise (names-only profiles) from the ONNX graph, with reformat layers
     spliced in before/after the layer they serve."""
     keep = _focus_nodes(report, focus)
     layers = report.layers
+    shown = _shown(report)
     plan_nx = None
     plan = report.plan
     if hasattr(plan, "io_tensors"):
@@ -197,7 +209,7 @@ def engine_graph(report: FusionReport, focus=None) -> nx.DiGraph:
     if plan_nx is not None and plan_nx.number_of_edges() > 0:
         E = nx.DiGraph()
         for r in layers:
-            if r.kind != "sync":
+            if r.kind != "sync" and r.index in shown:
                 E.add_node(r.index)
         for u, v in plan_nx.edges:
             if u in by_uid and v in by_uid and by_uid[u] in E and by_uid[v] in E:
@@ -213,18 +225,20 @@ def engine_graph(report: FusionReport, focus=None) -> nx.DiGraph:
         return E
     unit_of = {}
     for r in layers:
-        if r.kind in ("reformat", "sync"):
+        if r.kind in ("reformat", "sync") or r.index not in shown:
             continue
         for n in r.onnx_nodes:
             unit_of.setdefault(n, r.index)
     A = _augment(report, keep)
     E = _quotient(A, unit_of, _junctions(report, A))
     # splice reformat layers by their target's name (or the ONNX node it names)
-    by_name = {r.name: r.index for r in layers}
+    from ..engine.names import split_profile_suffix
+
+    by_name = {split_profile_suffix(r.name)[0]: r.index for r in layers if r.index in shown}
     for node, idxs in report._by_node.items():
         by_name.setdefault(node, idxs[0])
     for r in layers:
-        if r.kind != "reformat" or r.target is None:
+        if r.kind != "reformat" or r.target is None or r.index not in shown:
             continue
         t = by_name.get(r.target)
         if t is None or t not in E:
@@ -551,8 +565,9 @@ def _draw_stages(report, focus, direction, figsize, title, highlight) -> Drawing
     unit_v, unit_h = {}, {}
     vlabels, hlabels, vcolors, hcolors = {}, {}, {}, {}
     hgroups = []
+    shown = _shown(report)
     for r in report.layers:
-        if r.kind in ("reformat", "sync") or not any(n in keep for n in r.onnx_nodes):
+        if r.kind in ("reformat", "sync") or r.index not in shown or not any(n in keep for n in r.onnx_nodes):
             continue
         branches = r.groups if (r.kind == "horizontal" and r.groups) else [r.onnx_nodes]
         members = []
