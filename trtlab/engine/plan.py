@@ -686,6 +686,7 @@ def load_layer_info(src: object) -> EnginePlan:
     """
     if isinstance(src, EnginePlan):
         return src
+    label = None
     try:
         with gc_paused():
             data, kind, label = read_source(src, "layer information")
@@ -694,7 +695,10 @@ def load_layer_info(src: object) -> EnginePlan:
 
                 return parse_oneline(data)
             return plan_from_json(data, label)
-    except LayerInfoError:
+    except LayerInfoError as exc:
+        # errors found inside a layer or a line name the layer; say which file it is in
+        if label is not None and label.startswith("layer information file") and label not in str(exc):
+            raise LayerInfoError(f"{label}: {exc}") from exc
         raise
     except Exception as exc:  # last line of defence: a notebook must get a trtlab error
         raise LayerInfoError(
