@@ -168,21 +168,19 @@ def layer_info_cases() -> list[dict]:
              "Outputs": [{"Name": "out", "Dimensions": [1, 4, 8, 8], "Format/Datatype": "Row major linear FP32"}]}
     good = json.dumps({"Layers": [layer], "Bindings": ["input", "out"]})
     add("li_truncated.json", good[: len(good) // 2], "error:LayerInfoError", "JSON cut in half")
-    # messages raised below the file level (per layer, one-line text) name the layer and key,
-    # not the file: see docs/reliability.md
-    add("li_empty.json", "", "error:LayerInfoError", "an empty file", mentions=["no layer information"])
+    add("li_empty.json", "", "error:LayerInfoError", "an empty file", mentions=["{name}", "no layer information"])
     add("li_number.json", "42", "error:LayerInfoError", "a JSON number, not layer information",
-        mentions=["no layer information"])
+        mentions=["{name}", "no layer information"])
     add("li_layers_not_list.json", json.dumps({"Layers": 5}), "error:LayerInfoError", "Layers is a number")
     add("li_layer_no_name.json", json.dumps({"Layers": [{"LayerType": "Reformat"}]}),
-        "error:LayerInfoError", "a layer without a Name", mentions=["layer 0", "'Name'"])
+        "error:LayerInfoError", "a layer without a Name", mentions=["{name}", "layer 0", "'Name'"])
     add("li_name_wrong_type.json", json.dumps({"Layers": [{"Name": 17, "LayerType": "X"}]}),
-        "error:LayerInfoError", "a layer Name that is a number", mentions=["layer 0", "'Name'"])
+        "error:LayerInfoError", "a layer Name that is a number", mentions=["{name}", "layer 0", "'Name'"])
     add("li_inputs_wrong_type.json", json.dumps({"Layers": [dict(layer, Inputs="input")]}),
-        "error:LayerInfoError", "Inputs is a string, not a list", mentions=["Conv_0 + Relu_1", "'Inputs'"])
+        "error:LayerInfoError", "Inputs is a string, not a list", mentions=["{name}", "Conv_0 + Relu_1", "'Inputs'"])
     add("li_dims_strings.json",
         json.dumps({"Layers": [dict(layer, Inputs=[{"Name": "i", "Dimensions": ["a", None]}])]}),
-        "error:LayerInfoError", "Dimensions hold strings and null", mentions=["Dimensions", "['a', None]"])
+        "error:LayerInfoError", "Dimensions hold strings and null", mentions=["{name}", "Dimensions", "['a', None]"])
     add("li_unknown_layer_type.json", json.dumps({"Layers": [dict(layer, LayerType="QuantumTunnel")]}),
         "ok", "an unknown LayerType is kept as is")
     add("li_unbalanced_pwn.json", json.dumps({"Layers": ["PWN(PWN(Clip_1, Add_2)", "Conv_3"]}),
@@ -197,7 +195,7 @@ def layer_info_cases() -> list[dict]:
     add("li_deep_nesting.json", "[" * 100000 + "]" * 100000, "error:LayerInfoError",
         "100,000 nested lists (recursion bomb)")
     add("li_oneline_garbage.txt", "Layers:\nName: , LayerType: , Inputs: [ { Name: ", "error:LayerInfoError",
-        "a one-line listing cut mid-layer: refused, naming the line", mentions=["line 2", "unclosed"])
+        "a one-line listing cut mid-layer: refused, naming the line", mentions=["{name}", "line 2", "unclosed"])
 
     add("profile_wrong_types.json", json.dumps([{"count": "many"}, {"name": 3, "timeMs": "x"}]),
         "error:LayerInfoError", "profile entries with wrong types", entry="load_profile")
@@ -219,7 +217,7 @@ def layer_info_cases() -> list[dict]:
         mentions=["{name}", "'Layers'"])
     add("li_dims_overflow.json",
         json.dumps({"Layers": [dict(layer, Inputs=[{"Name": "i", "Dimensions": [1, 3]}])]}).replace("[1, 3]", "[1, 1e400]"),
-        "error:LayerInfoError", "a dimension of 1e400 (JSON reads it as infinity)", mentions=["Dimensions"])
+        "error:LayerInfoError", "a dimension of 1e400 (JSON reads it as infinity)", mentions=["{name}", "Dimensions"])
     add("li_duplicate_layer_names.json", json.dumps({"Layers": [layer, layer]}), "ok",
         "two layers with the same name: both kept, with distinct keys (uid 'name#1')")
     add("profile_nan_time.json", '[{"count": 1}, {"name": "Conv_0", "timeMs": NaN, "averageMs": NaN, "percentage": 1}]',
