@@ -39,6 +39,9 @@ def test_build_with_the_rtx_backend_shows_the_result(rtx, tmp_path):
     assert "tensorrt_rtx_bindings" in b.notes.value
     b.engine_cache.value = False
     b.precision.value = "fp16"
+    seen_values, seen_phases = [], []
+    b.progress.observe(lambda ch: seen_values.append(ch["new"]), names="value")
+    b.phase.observe(lambda ch: seen_phases.append(ch["new"]), names="value")
     b.build_button.click()  # what the user does; the build runs in a thread
     assert b.wait(timeout=300)
     assert b.status.kind == "ok", b.status.text
@@ -50,6 +53,9 @@ def test_build_with_the_rtx_backend_shows_the_result(rtx, tmp_path):
     assert "tensorrt_rtx_bindings" in b.result.value and "build time" in b.result.value
     # the progress callback moved the bar to its end, and the fusion summary is shown
     assert b.progress.value == b.progress.max > 1 and b.progress.bar_style == "success"
+    # the bar moved step by step while TensorRT worked, and named its phases
+    assert len(set(seen_values)) > 2 and seen_values[-1] == b.progress.max
+    assert len(set(seen_phases) - {"starting TensorRT...", "done"}) >= 2, seen_phases
     assert b.report is not None and "vertical" in b.fusion_summary.value
     assert not b.build_button.disabled and b.cancel_button.disabled
 

@@ -105,6 +105,17 @@ def test_widget_offers_the_views_its_data_allows(resnet_fp32, resnet_fp16):
     assert list(only.view.options) == ["top layers"]
 
 
+def test_widget_with_a_fusion_report_offers_time_by_fusion_kind(fixtures):
+    prof = trtlab.load_profile(fixtures / "trt-profiles" / "googlenet-jetson-gpu.profile.json")
+    report = trtlab.map_fusion(trtlab.load_onnx(trtlab.bundled_model("googlenet")), prof)
+    pp = ProfilePlots(report=report)
+    assert list(pp.view.options) == ["top layers", "by fusion kind"]  # the profile comes with the report
+    pp.view.value = "by fusion kind"
+    assert pp.status.kind == "ok"
+    bars = dict(_bars(pp.drawing()))
+    assert bars["horizontal"] == pytest.approx(sum(r.time_ms for r in report.by_kind("horizontal")))
+
+
 def test_widget_bad_inputs_are_shown(tmp_path, resnet_fp32):
     missing = ProfilePlots.from_folder(tmp_path / "nope")
     assert missing.status.kind == "error" and "does not exist" in missing.status.text
