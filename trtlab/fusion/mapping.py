@@ -279,6 +279,10 @@ class _Index:
 def _leaves(parsed) -> list[str]:
     """Node names in a parsed layer name. Unlike ``LayerName.leaves()``, a part inside a fused name
     that looks like an inserted copy (``X copy``, ``copied_X``) is kept as a name to normalise."""
+    if parsed.kind == "single":
+        return [parsed.text]
+    if parsed.kind == "vertical" and all(p.kind == "single" for p in parsed.parts):
+        return [p.text for p in parsed.parts]
     if parsed.kind == "reformat":
         return [parsed.text]
     if parsed.kind in ("single", "myelin"):
@@ -574,22 +578,20 @@ def _map_fusion(onnx_graph: Any, plan: Any, profile: Any, strict: bool) -> Fusio
 
 def _vanished(idx: _Index, by_node: dict[str, list[int]], int8: bool):
     """Classify ONNX nodes that no engine layer absorbed; return (vanished, unaccounted, compute)."""
+    import networkx as nx
+
     G, info = idx.G, idx.info
     graph = idx.graph
     order = sorted(info, key=idx.pos.__getitem__)
     const: set[str] = set(idx.initializers)
     tensors = getattr(graph, "tensors", {}) or {}
-    # live nodes: those from which a graph output can be reached (one reverse BFS)
+    # live nodes: those from which a graph output can be reached
     outputs = [getattr(t, "name", t) for t in (getattr(graph, "outputs", None) or [])]
     live: set[str] = set()
-    queue = deque(k for k in (idx.producer.get(t) for t in outputs) if k is not None)
-    live.update(queue)
-    while queue:
-        k = queue.popleft()
-        for p in G.pred[k]:
-            if p not in live:
-                live.add(p)
-                queue.append(p)
+    for k in {idx.producer.get(t) for t in outputs} - {None}:
+        if k not in live:
+            live.add(k)
+            live |= nx.ancestors(G, k)
     if not outputs:
         live = set(info)
 
@@ -600,7 +602,7 @@ def _vanished(idx: _Index, by_node: dict[str, list[int]], int8: bool):
         n = info[k]
         op = n.op_type
         ins = [t for t in n.inputs if t]
-        folded = op in ("Constant", "ConstantOfShape") or (ins and all(t in const for t in ins))
+        folded = op in ("Constant", "ConstantOfShape") or bool(ins and const.issuperset(ins))
         if not folded and op in ("Shape", "Size") and ins:
             shape = getattr(tensors.get(ins[0]), "shape", None)
             folded = shape is not None and all(isinstance(d, int) for d in shape)
