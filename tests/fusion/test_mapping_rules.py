@@ -246,3 +246,15 @@ def test_engines_with_several_profiles_map_every_copy_and_draw_the_first():
     assert drawn == {0, 1, 2}
     assert set(E.pred[1]) == {2} and set(E.pred[2]) == {0}  # the reformat sits before "c"
     report.draw().close()
+
+
+def test_unexpected_failures_inside_become_mapping_errors(monkeypatch):
+    import trtlab.fusion.mapping as mapping
+
+    def broken(*a, **k):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(mapping, "_vanished", broken)
+    with pytest.raises(MappingError, match="KeyError") as info:
+        map_fusion(_graph(CHAIN), _plan("a + b", "c"))
+    assert isinstance(info.value.__cause__, KeyError)

@@ -400,6 +400,12 @@ def map_fusion(onnx_graph: Any, plan: Any, profile: Any = None, *, strict: bool 
     gc.disable()
     try:
         return _map_fusion(onnx_graph, plan, profile, strict)
+    except TrtlabError:
+        raise
+    except Exception as exc:  # the boundary: a notebook user gets a trtlab error, never a deep traceback
+        raise MappingError(f"mapping the engine layers onto the ONNX graph failed: {type(exc).__name__}: {exc}. "
+                           f"Check that the layer information and the model are intact (trtlab.load_layer_info, "
+                           f"trtlab.load_onnx), and report this with both files.") from exc
     finally:
         if enabled:
             gc.enable()
