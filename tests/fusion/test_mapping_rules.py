@@ -258,3 +258,27 @@ def test_unexpected_failures_inside_become_mapping_errors(monkeypatch):
     with pytest.raises(MappingError, match="KeyError") as info:
         map_fusion(_graph(CHAIN), _plan("a + b", "c"))
     assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_any_layer_names_map_without_crashing_and_only_onto_real_nodes():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    g = _attention()
+    nodes = list(g.nx)
+    word = st.one_of(st.sampled_from(nodes), st.text(min_size=0, max_size=12))
+    decorated = st.tuples(word, st.sampled_from(["", "_myl0_3", " copy", "_clone_1", " [profile 2]", "(", "]"]))
+    name = st.lists(st.tuples(decorated, st.sampled_from([" + ", " || ", ", "])), min_size=1, max_size=5).map(
+        lambda parts: "".join(w + d + sep for (w, d), sep in parts)[:-2].strip() or "x")
+    wrapped = st.one_of(name, name.map(lambda n: f"PWN({n})"), name.map(lambda n: "{ForeignNode[" + n + "...add]}"))
+
+    @hypothesis.settings(max_examples=150, deadline=None)
+    @hypothesis.given(st.lists(wrapped, min_size=0, max_size=6))
+    def check(names):
+        report = map_fusion(g, load_layer_info({"Layers": names, "Bindings": []}))
+        assert len(report.layers) == len(names)
+        for r in report.layers:
+            assert set(r.onnx_nodes) <= set(nodes)
+            assert r.kind in ("vertical", "horizontal", "pointwise", "myelin", "reformat", "single", "sync")
+        assert 0.0 <= report.coverage <= 1.0
+
+    check()
