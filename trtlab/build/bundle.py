@@ -23,6 +23,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -325,7 +326,9 @@ def load_bundle(path) -> ExplorationBundle:
                 raise BundleError(f"bundle {str(path)!r} has members not in its manifest: {sorted(extra)}")
     except BundleError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, OSError, zlib.error,
+            NotImplementedError, RuntimeError) as exc:  # zlib: damaged deflate data; NotImplementedError: unknown
+        # compression method or zip version; RuntimeError: an encrypted member
         raise BundleError(
             f"{str(path)!r} is not a readable trtlab bundle ({type(exc).__name__}: {exc}); it may be truncated. "
             "Get a fresh copy, or write it again with save_bundle()"
