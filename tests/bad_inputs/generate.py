@@ -313,6 +313,10 @@ def made_cases() -> list[dict]:
          ["layer_info.json"]),
         ("bundle_future_version", "error:BundleError", "manifest version 99", ["{name}", "version 99"]),
         ("bundle_foreign_format", "error:BundleError", "a manifest of another format", ["{name}", "something-else"]),
+        ("bundle_deflate_corrupt", "error:BundleError", "one byte changed inside model.onnx's deflate stream "
+         "(zlib.error escaped before)", ["{name}"]),
+        ("bundle_unknown_compression", "error:BundleError", "model.onnx stored with an unknown compression "
+         "method (NotImplementedError escaped before)", ["{name}", "compression"]),
         ("bundle_zip_bomb", "error:BundleError",
          "a 100 MiB profile.json of zeros (100 kB compressed) listed honestly in the manifest: refused by size "
          "before inflating", ["profile.json", "64 MiB"]),

@@ -147,6 +147,27 @@ _CONSISTENT_EDITS = {
 }
 
 
+def _damage_member(good: Path, out: Path, name: str, how: str) -> Path:
+    """Damage one member in place: a byte inside its deflate stream, or its compression method."""
+    import struct
+
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        info = zf.getinfo(name)
+    start = info.header_offset  # local file header: 30 bytes, then name and extra field
+    name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
+    if how == "bundle_deflate_corrupt":
+        data[start + 30 + name_len + extra_len + info.compress_size // 2] ^= 0x55
+    else:  # compression method 99 (AE-x) in the local and the central header
+        struct.pack_into("<H", data, start + 8, 99)
+        central = data.find(b"PK\x01\x02")
+        while data[central + 46:central + 46 + struct.unpack_from("<H", data, central + 28)[0]] != name.encode():
+            central = data.find(b"PK\x01\x02", central + 4)  # the next central-directory entry
+        struct.pack_into("<H", data, central + 10, 99)
+    out.write_bytes(bytes(data))
+    return out
+
+
 def _zip_bomb(good: Path, out: Path) -> Path:
     """The good bundle plus a 100 MiB profile.json of zeros (100 kB compressed), listed honestly."""
     import hashlib
@@ -246,6 +267,8 @@ def make(case: dict, work: Path) -> Path:
                 m["../../escaped.txt"] = data
                 man["members"]["../../escaped.txt"] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
             return _rewrite_zip(good, out, _manifest_edit(add_traversal))
+        if recipe in ("bundle_deflate_corrupt", "bundle_unknown_compression"):
+            return _damage_member(good, out, "model.onnx", recipe)
         if recipe == "bundle_zip_bomb":
             return _zip_bomb(good, out)
         if recipe in _CONSISTENT_EDITS:
