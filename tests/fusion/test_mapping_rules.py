@@ -39,7 +39,7 @@ def _plan(*layers):
         row = {"Name": layer["Name"], "LayerType": layer.get("LayerType", "Unknown"),
                "Inputs": [{"Name": t, "Dimensions": [1, 4], "Format/Datatype": "Row major linear FP32"}
                           for t in layer.get("Inputs", [])],
-               "Outputs": [{"Name": t, "Dimensions": [1, 4], "Format/Datatype": "Row major linear FP32"}
+               "Outputs": [{"Name": t, "Dimensions": [1, 4], "Format/Datatype": layer.get("Format", "Row major linear FP32")}
                            for t in layer.get("Outputs", [])]}
         if "Metadata" in layer:
             row["Metadata"] = "\x1e".join(f"[ONNX Layer: {m}]" for m in layer["Metadata"])
@@ -282,3 +282,39 @@ def test_any_layer_names_map_without_crashing_and_only_onto_real_nodes():
         assert 0.0 <= report.coverage <= 1.0
 
     check()
+
+
+def test_quantized_model_qdq_nodes_are_mapped_or_explained():
+    # a QAT-style graph: activation Q/DQ pairs, a weight quantized by Q/DQ, Conv + Relu
+    nodes = [
+        ("QuantizeLinear_0", "QuantizeLinear", ["x", "s", "zp"], ["xq"]),
+        ("DequantizeLinear_1", "DequantizeLinear", ["xq", "s", "zp"], ["xdq"]),
+        ("QuantizeLinear_2", "QuantizeLinear", ["w", "s", "zp"], ["wq"]),
+        ("DequantizeLinear_3", "DequantizeLinear", ["wq", "s", "zp"], ["wdq"]),
+        ("Conv_4", "Conv", ["xdq", "wdq"], ["c"]),
+        ("Relu_5", "Relu", ["c"], ["r"]),
+        ("QuantizeLinear_6", "QuantizeLinear", ["r", "s", "zp"], ["rq"]),
+        ("DequantizeLinear_7", "DequantizeLinear", ["rq", "s", "zp"], ["y"]),
+    ]
+    protos = [helper.make_node(op, i, o, name=n) for n, op, i, o in nodes]
+    inits = [numpy_helper.from_array(np.ones((4, 4, 1, 1), np.float32), "w"),
+             numpy_helper.from_array(np.array(0.1, np.float32), "s"), numpy_helper.from_array(np.array(0, np.int8), "zp")]
+    g = load_onnx(helper.make_model(helper.make_graph(
+        protos, "qat", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 2, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 2, 2])], initializer=inits),
+        opset_imports=[helper.make_opsetid("", 17)]))
+    int8 = "Thirty-two wide channel vectorized row major Int8 format"
+    report = map_fusion(g, _plan(
+        {"Name": "QuantizeLinear_0", "LayerType": "Reformat", "Outputs": ["xq"], "Format": int8},
+        {"Name": "w + QuantizeLinear_2 + Conv_4 + Relu_5 + QuantizeLinear_6", "Outputs": ["rq"], "Format": int8},
+        {"Name": "DequantizeLinear_7", "LayerType": "Reformat", "Outputs": ["y"]},
+    ))
+    assert not report.is_mismatch and report.coverage == 1.0 and report.unaccounted == []
+    conv = report.layers[1]
+    assert conv.kind == "vertical" and conv.precision == "INT8"
+    assert conv.onnx_nodes == ["QuantizeLinear_2", "Conv_4", "Relu_5", "QuantizeLinear_6"]
+    assert conv.unresolved == ["w"] and conv.qdq == []  # "w" is the weight initializer, not a node
+    assert report.missing_qdq == []
+    assert [r.onnx_nodes for r in (report.layers[0], report.layers[2])] == [["QuantizeLinear_0"], ["DequantizeLinear_7"]]
+    reasons = {v.name: v.reason for v in report.vanished}
+    assert reasons == {"DequantizeLinear_1": "folded into INT8 kernels", "DequantizeLinear_3": "constant-folded"}
