@@ -53,6 +53,7 @@ def _plan():
         plan.append(("timing (mutated real JSON)", T.mutated_json(seeds["timing"]), T.target_timing))
     if T.oneline_seeds():
         plan.append(("one-line (mutated real RTX listing)", T.mutated_text(T.oneline_seeds()), T.target_oneline))
+    plan.append(("bundles (mutated real bundle)", T.mutated_bytes(T.bundle_seeds()), T.target_bundle))
     if T.onnx_seeds():
         plan.append(("ONNX loader (mutated real models)", T.mutated_bytes(T.onnx_seeds()), T.target_onnx))
     return plan

@@ -83,6 +83,21 @@ def oneline_seeds() -> list[str]:
     return [engine.layer_info_text] if engine.layer_info_format == "oneline" else []
 
 
+@lru_cache(maxsize=None)
+def bundle_seeds() -> list[bytes]:
+    """A real exploration bundle (the tiny model, its layer information and a profile)."""
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests" / "bad_inputs"))
+    try:
+        import runner
+    finally:
+        sys.path.pop(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        return [runner._good_bundle(Path(tmp)).read_bytes()]
+
+
 # ----------------------------------------------------------------------------- strategies
 json_leaf = st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=20)
 json_value = st.recursive(
@@ -309,4 +324,20 @@ def target_fusion(src) -> str:
             return "refused"
     report.summary()
     report._repr_html_()
+    return "accepted"
+
+
+def target_bundle(data: bytes) -> str:
+    """Mutated bytes of a real bundle, opened and explored (load_bundle reads a path)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.trtlab"
+        path.write_bytes(data)
+        try:
+            bundle = trtlab.load_bundle(path)
+            bundle._repr_html_()
+            bundle.fusion()
+        except trtlab.TrtlabError:
+            return "refused"
     return "accepted"

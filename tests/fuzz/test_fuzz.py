@@ -141,3 +141,9 @@ def test_onnx_mutated_real_models(data):
 def test_fusion_of_mutated_real_layer_info(data):
     seeds = _need(T.json_seeds()["layer_info"][1:2], "ResNet-18 layer-information")  # resnet18-a100-fp16
     T.target_fusion(data.draw(T.mutated_json(seeds)))
+
+
+@FEW
+@given(st.data())
+def test_bundle_mutated_real_bundle(data):
+    T.target_bundle(data.draw(T.mutated_bytes(T.bundle_seeds())))
