@@ -136,3 +136,21 @@ def test_a_400_layer_engine_draws(output_dir):
     assert d.panels["engine"].highlighted == {123}
     d.close()
     assert isinstance(onnx.ModelProto, type)
+
+
+def test_overview_one_box_per_block_in_both_panels(googlenet, googlenet_profile, output_dir):
+    from trtlab.errors import ConfigError
+
+    report = map_fusion(googlenet, googlenet_profile)
+    d = report.draw(overview=True, highlight="inception_4c/relu_5x5")
+    d.save(output_dir / "fusion_googlenet_overview.png")
+    assert d.mode == "prefix"
+    onnx_blocks, engine_blocks = set(d.panels["onnx"].nodes), set(d.panels["engine"].nodes)
+    assert onnx_blocks == engine_blocks and len(onnx_blocks) == 18
+    assert {"inception_3a", "inception_5b", "conv1", "prob"} <= onnx_blocks
+    assert d.panels["onnx"].highlighted == d.panels["engine"].highlighted == {"inception_4c"}
+    # same colour for a block in both panels
+    assert _colors(d.panels["onnx"])["pool3"] == _colors(d.panels["engine"])["pool3"]
+    d.close()
+    with pytest.raises(ConfigError, match="overview="):
+        report.draw(overview="zoom")

@@ -305,7 +305,10 @@ class FusionReport:
         fusion / after vertical fusion / after horizontal fusion). ``highlight``: one engine layer
         by index or name, or the name of an ONNX node it absorbed; its ONNX nodes are highlighted.
         Keywords: ``focus`` (regex or list of ONNX node names: draw part of the network, e.g.
-        ``focus="^inception_3a/"``), ``direction`` (``"TB"`` or ``"LR"``), ``figsize``, ``title``.
+        ``focus="^inception_3a/"``), ``direction`` (``"TB"`` or ``"LR"``), ``figsize``, ``title``,
+        ``overview`` (None: automatic above 300 ONNX nodes - one box per name prefix such as
+        ``inception_3a/`` in both panels when names have that structure, else small markers;
+        True/"prefix" to force the boxes; "markers" or False for every node).
         """
         from .view import draw_report
 

@@ -22,6 +22,7 @@ from .report import FusedLayer, FusionReport
 __all__ = ["draw_report", "draw_stages", "layer_colors", "engine_graph"]
 
 MODES = ("side-by-side", "overlay", "stages")
+OVERVIEWS = (None, True, False, "prefix", "markers")
 REFORMAT_COLOR = "#9a9a9a"
 VANISHED_COLOR = "#ffffff"
 UNMAPPED_COLOR = "#eeeeee"
@@ -467,15 +468,17 @@ def _panels(layouts, labelled, figsize, *, max_height=36.0):
 
 
 def draw_report(report: FusionReport, highlight=None, mode: str = "side-by-side", *, focus=None,
-                direction: str = "TB", figsize=None, title: str | None = None) -> Drawing:
+                direction: str = "TB", figsize=None, title: str | None = None, overview=None) -> Drawing:
     """Draw a :class:`FusionReport`; see :meth:`FusionReport.draw`."""
     if mode not in MODES:
         raise ConfigError(f"mode={mode!r} is not one of {', '.join(MODES)}")
+    if overview not in OVERVIEWS:
+        raise ConfigError(f"overview={overview!r} is not one of None (automatic), True, False, 'prefix', 'markers'")
     if mode == "stages":
         return draw_stages(report, focus=focus, direction=direction, figsize=figsize, title=title,
                            highlight=highlight)
     try:
-        return _draw_report(report, highlight, mode, focus, direction, figsize, title)
+        return _draw_report(report, highlight, mode, focus, direction, figsize, title, overview)
     except TrtlabError:
         raise
     except Exception as exc:  # the boundary: a notebook gets a trtlab error, not a deep traceback
@@ -483,9 +486,13 @@ def draw_report(report: FusionReport, highlight=None, mode: str = "side-by-side"
                           f"Try focus= on a part of the network.") from exc
 
 
-def _draw_report(report, highlight, mode, focus, direction, figsize, title) -> Drawing:
+def _draw_report(report, highlight, mode, focus, direction, figsize, title, overview) -> Drawing:
     keep = _focus_nodes(report, focus)
     hl_layer = _resolve_highlight(report, highlight)
+    if mode == "side-by-side" and overview in (None, True, "prefix"):
+        blocks = _blocks(keep) if (overview is not None or len(keep) > LABEL_LIMIT) else None
+        if blocks is not None:
+            return _draw_overview(report, keep, blocks, hl_layer, focus, direction, figsize, title)
     cols = layer_colors(report)
     A = _augment(report, keep)
     n_onnx = len(keep)
@@ -621,4 +628,115 @@ def _draw_stages(report, focus, direction, figsize, title, highlight) -> Drawing
     d = Drawing(fig, ax=axes[0], artists=art0, nodes=[v for v in A if not _is_pseudo(v)],
                 mode="labels" if labelled else "markers")
     d.panels = {"before": art0, "vertical": art1, "horizontal": art2}
+    return d
+
+
+# ---------------------------------------------------------------------- overview of big graphs
+OVERVIEW_BLOCKS = 120  # most boxes an overview may have and stay readable
+
+
+def _blocks(keep: set) -> dict | None:
+    """ONNX node -> block, from the leading components of ``/``-separated names
+    (``inception_3a/1x1`` -> ``inception_3a``; ``/encoder/layer.0/attn/MatMul`` -> ``encoder/layer.0``
+    at depth 2): the shallowest depth giving at least 8 blocks, at most OVERVIEW_BLOCKS. None when
+    names have no such structure (then the picture uses small markers instead)."""
+    names = [v for v in keep if isinstance(v, str)]
+    if len(names) != len(keep):
+        return None
+    parts = {v: v.strip("/").split("/") for v in names}
+    if sum(len(p) < 2 for p in parts.values()) > LABEL_LIMIT // 3:
+        return None
+    best = None
+    for depth in (1, 2, 3, 4):
+        out = {v: "/".join(p[:depth]) if len(p) > depth else "/".join(p[:-1]) or v for v, p in parts.items()}
+        n = len(set(out.values()))
+        if n > OVERVIEW_BLOCKS:
+            break
+        if n < len(out):
+            best = out
+            if n >= 8:
+                break
+    return best
+
+
+def _contract(G: nx.DiGraph, part: dict) -> nx.DiGraph:
+    """``G`` with nodes merged by ``part`` (node -> block); nodes outside ``part`` (I/O, Concat
+    junctions) are bridged over, so blocks stay connected through them."""
+    Q = nx.DiGraph()
+    Q.add_nodes_from(part[v] for v in G if v in part)
+    for u in G:
+        a = part.get(u)
+        if a is None:
+            continue
+        stack, seen = list(G.succ[u]), set()
+        while stack:
+            v = stack.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            b = part.get(v)
+            if b is None:
+                stack.extend(G.succ[v])
+            elif b != a:
+                Q.add_edge(a, b)
+    return Q
+
+
+def _draw_overview(report, keep, blocks, hl_layer, focus, direction, figsize, title) -> Drawing:
+    """Big graphs: one box per name block in both panels (same colour = same block), each box saying
+    how many ONNX nodes became how many engine layers, and which fusions."""
+    from collections import Counter
+
+    G = report.onnx_graph.nx.subgraph(keep)
+    Q1 = _contract(G, blocks)
+    E = engine_graph(report, focus)
+    eblock = {}
+    for i in E:
+        if _is_pseudo(i):
+            continue
+        r = report.layers[i]
+        if r.onnx_nodes and r.onnx_nodes[0] in blocks:
+            eblock[i] = blocks[r.onnx_nodes[0]]
+    for i in E:  # reformat layers join the block of the layer they feed (or follow)
+        if i not in eblock and not _is_pseudo(i):
+            near = [eblock[n] for n in list(E.succ[i]) + list(E.pred[i]) if n in eblock]
+            if near:
+                eblock[i] = near[0]
+    Q2 = _contract(E, eblock)
+    order = sorted(Q1, key=lambda b: min(report.onnx_graph.node(v).index for v in G if blocks[v] == b))
+    pal = _palette()
+    colors = {b: pal[k % len(pal)] for k, b in enumerate(order)}
+    n_nodes = Counter(blocks.values())
+    members: dict = {}
+    for i, b in eblock.items():
+        members.setdefault(b, []).append(report.layers[i])
+    labels1 = {b: f"{_shorten(str(b), 22)}\n{n_nodes[b]} nodes" for b in Q1}
+    labels2 = {}
+    for b in Q2:
+        ls = members.get(b, [])
+        comp = [r for r in ls if r.kind != "reformat"]
+        shorts = Counter(r.short for r in comp).most_common(3)
+        kinds = " ".join(f"{s}\u00d7{n}" if n > 1 else s for s, n in shorts)
+        rf = len(ls) - len(comp)
+        labels2[b] = f"{_shorten(str(b), 22)}\n{len(comp)} layers{f' +{rf} RF' if rf else ''}\n{kinds}"
+    hl = set()
+    if hl_layer is not None and hl_layer.onnx_nodes and hl_layer.onnx_nodes[0] in blocks:
+        hl = {blocks[hl_layer.onnx_nodes[0]]}
+    lay1, lay2 = compute_layout(Q1, direction), compute_layout(Q2, direction)
+    labelled = max(len(Q1), len(Q2)) <= LABEL_LIMIT
+    fig, (ax1, ax2), H = _panels([lay1, lay2], labelled, figsize)
+    art1 = draw_dag(Q1, ax=ax1, layout=lay1, colors={b: colors.get(b, UNMAPPED_COLOR) for b in Q1},
+                    labels=labels1 if labelled else None, highlight=hl, dim_others=bool(hl))
+    art2 = draw_dag(Q2, ax=ax2, layout=lay2, colors={b: colors.get(b, UNMAPPED_COLOR) for b in Q2},
+                    labels=labels2 if labelled else None, highlight=hl & set(Q2), dim_others=bool(hl))
+    n_layers = sum(1 for i in E if not _is_pseudo(i))
+    ax1.set_title(f"before: {len(G)} ONNX nodes", loc="left", fontsize=10)
+    ax2.set_title(f"after: {n_layers} engine layers", loc="left", fontsize=10)
+    head = title or (f"{getattr(report.onnx_graph, 'name', '') or 'model'} overview, one box per name prefix "
+                     f"({len(Q1)} blocks): same colour = same block; coverage {100 * report.coverage:.0f}%; "
+                     f"{_kind_counts(report, E)}. Pass focus=... to see one block's layers")
+    _suptitle(fig, report, hl_layer, H, head)
+    d = Drawing(fig, ax=ax1, artists=art1, nodes=list(Q1) + list(Q2), mode="prefix",
+                note=f"overview: {len(G)} nodes in {len(Q1)} blocks")
+    d.panels = {"onnx": art1, "engine": art2, "onnx_groups": []}
     return d
