@@ -318,3 +318,11 @@ def test_quantized_model_qdq_nodes_are_mapped_or_explained():
     assert [r.onnx_nodes for r in (report.layers[0], report.layers[2])] == [["QuantizeLinear_0"], ["DequantizeLinear_7"]]
     reasons = {v.name: v.reason for v in report.vanished}
     assert reasons == {"DequantizeLinear_1": "folded into INT8 kernels", "DequantizeLinear_3": "constant-folded"}
+
+
+def test_horizontal_name_with_metadata_keeps_its_branches():
+    g = _attention()
+    report = map_fusion(g, _plan({"Name": "q || k || v", "Metadata": ["q", "k", "v"]}))
+    layer = report.layers[0]
+    assert layer.evidence == "metadata" and layer.kind == "horizontal"
+    assert layer.groups == [["q"], ["k"], ["v"]] and layer.short == "MM||MM||MM"

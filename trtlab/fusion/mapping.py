@@ -530,6 +530,12 @@ def _map_fusion(onnx_graph: Any, plan: Any, profile: Any, strict: bool) -> Fusio
             fl.kind, fl.groups = _topology_kind(nodes, idx, myelin_made)
         elif fl.kind != "horizontal":
             fl.groups = [nodes] if nodes else []
+        elif len(fl.groups) <= 1 and len(nodes) > 1:
+            # a "||" name mapped through metadata (one flat list): the branches are the pieces
+            # of the absorbed subgraph that do not touch each other
+            comps = _components(nodes, idx.G)
+            comps.sort(key=lambda c: min(idx.pos[k] for k in c))
+            fl.groups = [sorted(c, key=idx.pos.__getitem__) for c in comps]
         else:
             fl.groups = [sorted(g, key=idx.pos.__getitem__) for g in fl.groups]
         fl.op_types = [idx.info[k].op_type for k in nodes]
