@@ -495,17 +495,7 @@ def _run_builder(trt, info, src: ModelSource, model_data: bytes, config: BuildCo
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    import tempfile
+    from .._atomic import atomic_write
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_write(path) as fh:
+        fh.write(data)

@@ -21,12 +21,12 @@ import html
 import io
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._atomic import atomic_write
 from ..errors import BundleError, ConfigError, TrtlabError
 from .config import BuildConfig, ShapeProfile
 
@@ -60,9 +60,12 @@ def save_engine(engine, path) -> Path:
         "layer_info": engine.layer_info_text,
     }
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(engine.plan)
-        Path(str(path) + ".json").write_text(json.dumps(sidecar, indent=1))
+        # each file is replaced atomically; a write killed between the two leaves a pair whose
+        # hashes disagree, which load_engine refuses (docs/reliability.md, known limitations)
+        with atomic_write(path) as fh:
+            fh.write(engine.plan)
+        with atomic_write(str(path) + ".json") as fh:
+            fh.write(json.dumps(sidecar, indent=1).encode())
     except OSError as exc:
         raise ConfigError(f"cannot write the engine to {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
     return path
@@ -199,20 +202,11 @@ def save_bundle(path, built_or_parts, *, profile=None, include_plan: bool = Fals
     }
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # a temp file of its own (two writers of one bundle must not share one) in the same
-        # folder, moved into place atomically; removed if anything fails
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp makes 0600
-            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
-                for name, data in members.items():
-                    zf.writestr(name, data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # a temp file of its own (two writers of one bundle must not share one), moved into place
+        with atomic_write(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
+            for name, data in members.items():
+                zf.writestr(name, data)
     except OSError as exc:
         raise ConfigError(f"cannot write the bundle {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
     return path

@@ -23,6 +23,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._atomic import TEMP_PREFIX, atomic_write
 from ..errors import CacheError, ConfigError
 
 __all__ = ["EngineCache", "CacheEntry", "default_cache_dir", "as_cache"]
@@ -152,23 +153,13 @@ class EngineCache:
         header = json.dumps(meta, sort_keys=True).encode()
         path = self._entry_path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=SUFFIX)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(MAGIC + struct.pack("<I", len(header)) + header)
-                    fh.write(engine.plan)
-                    fh.write(layers)
-                os.replace(tmp, path)
-                st = path.stat()
-                self._verified[path] = ((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns),
-                                        meta["plan_sha256"], meta["layers_sha256"])
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            with atomic_write(path) as fh:
+                fh.write(MAGIC + struct.pack("<I", len(header)) + header)
+                fh.write(engine.plan)
+                fh.write(layers)
+            st = path.stat()
+            self._verified[path] = ((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns),
+                                    meta["plan_sha256"], meta["layers_sha256"])
         except OSError as exc:
             raise CacheError(
                 f"cannot write to the engine cache {str(self.path)!r} ({exc.strerror or exc}); free some space, "
@@ -191,7 +182,7 @@ class EngineCache:
         files = self.entries()
         for p in files:
             p.unlink(missing_ok=True)
-        for p in self.path.glob(f"??/.tmp-*{SUFFIX}"):  # left by killed writers
+        for p in self.path.glob(f"??/{TEMP_PREFIX}*"):  # left by killed writers
             p.unlink(missing_ok=True)
         for p in self.path.glob("timing/*.cache"):
             p.unlink(missing_ok=True)
