@@ -159,10 +159,11 @@ def main() -> None:
                     return map_fusion(graph, plan)
 
             from trtlab.engine.names import parse_layer_name
+            from trtlab.fusion.mapping import _parse_name
 
-            def names_only():
+            def names_only():  # the layer-name grammar as the mapping uses it
                 parse_layer_name.cache_clear()
-                return [parse_layer_name(layer.base_name) for layer in plan.layers]
+                return [_parse_name(layer.base_name) for layer in plan.layers]
 
             def map_only():
                 parse_layer_name.cache_clear()

@@ -326,3 +326,20 @@ def test_horizontal_name_with_metadata_keeps_its_branches():
     layer = report.layers[0]
     assert layer.evidence == "metadata" and layer.kind == "horizontal"
     assert layer.groups == [["q"], ["k"], ["v"]] and layer.short == "MM||MM||MM"
+
+
+def test_fast_name_path_agrees_with_the_grammar(resnet18, layerinfo, googlenet_profile, fixtures):
+    """The fast path for plain "a + b" names must give exactly what parse_layer_name gives."""
+    import json
+
+    from trtlab.engine.names import parse_layer_name
+    from trtlab.fusion.mapping import _parse_name
+
+    names = [p.name for p in googlenet_profile.layers]
+    for folder in ("resnet18-a100-fp32", "resnet18-a100-fp16", "resnet18-qat-a100-int8", "mobilenet-qat-titanrtx-int8"):
+        names += [x["Name"] for x in json.loads(layerinfo(folder).read_text())["Layers"]]
+    names += ["a + b", "a +  + b", " a + b", "a + b ", "x", "a+b", "a + b copy", "copied_a + b", "a + PWN(b)",
+              "a || b", "a + b [profile 1]", "a/1x1 + a/relu"]
+    for n in names:
+        fast, full = _parse_name(n), parse_layer_name(n)
+        assert (fast.kind, fast.leaves(), fast.ranges()) == (full.kind, full.leaves(), full.ranges()), n

@@ -276,11 +276,51 @@ class _Index:
         return "unknown"
 
 
+# characters/words that make a layer name need the full grammar (brackets, "||", reformat and copy
+# forms, profile suffixes); a name without any of them can only be "a + b + c" or a single name
+_GRAMMAR_MARKS = re.compile(r"[()\[\]{}|]|Reformatting CopyNode| reformatter | copy|copied_|PWN")
+
+
+class _Plain:
+    """A plain ``a + b + c`` (or single) layer name, as the fast path in :func:`_parse_name` reads it."""
+
+    __slots__ = ("text", "kind", "names")
+    parts = ()
+    target = None
+    direction = None
+
+    def __init__(self, text: str, names: list[str]):
+        self.text = text
+        self.names = names
+        self.kind = "vertical" if len(names) > 1 else "single"
+
+    def ranges(self) -> list:
+        return []
+
+    def leaves(self) -> list[str]:
+        return list(self.names)
+
+
+def _parse_name(name: str):
+    """``parse_layer_name(name)``, with a fast path for the commonest shape: a name with no
+    brackets, ``||``, reformat/copy words or profile suffix is a vertical fusion of its `` + ``
+    parts (or one single name) - what the grammar returns for it, read without its bracket
+    bookkeeping, which was most of the mapping's own time at 10,000 layers."""
+    from ..engine.names import parse_layer_name
+
+    if _GRAMMAR_MARKS.search(name) or name != name.strip():
+        return parse_layer_name(name)
+    parts = name.split(" + ")
+    if not all(parts):
+        return parse_layer_name(name)
+    return _Plain(name, parts)
+
+
 def _leaves(parsed) -> list[str]:
     """Node names in a parsed layer name. Unlike ``LayerName.leaves()``, a part inside a fused name
     that looks like an inserted copy (``X copy``, ``copied_X``) is kept as a name to normalise."""
-    if parsed.kind == "single":
-        return [parsed.text]
+    if parsed.kind == "single" or isinstance(parsed, _Plain):
+        return parsed.leaves()
     if parsed.kind == "vertical" and all(p.kind == "single" for p in parsed.parts):
         return [p.text for p in parsed.parts]
     if parsed.kind == "reformat":
@@ -412,8 +452,6 @@ def map_fusion(onnx_graph: Any, plan: Any, profile: Any = None, *, strict: bool 
 
 
 def _map_fusion(onnx_graph: Any, plan: Any, profile: Any, strict: bool) -> FusionReport:
-    from ..engine.names import parse_layer_name
-
     graph = _as_graph(onnx_graph)
     plan = _as_plan(plan)
     profile = _as_profile(profile)
@@ -427,7 +465,7 @@ def _map_fusion(onnx_graph: Any, plan: Any, profile: Any, strict: bool) -> Fusio
     pending: list[tuple[int, list[tuple[str, str]]]] = []  # Myelin ranges resolved after pass 1
     missing_qdq: list[str] = []
     for r in rows:
-        parsed = parse_layer_name(r.base_name)
+        parsed = _parse_name(r.base_name)
         fl = FusedLayer(name=r.name, uid=r.uid, kind="single", onnx_nodes=[], op_types=[], pattern="", short="",
                         groups=[], evidence="none", index=r.index, tactic=r.tactic, precision=r.precision,
                         format=r.format, layer_type=r.layer_type, layer=r.layer, profile_index=r.profile_index)
