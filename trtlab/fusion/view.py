@@ -500,8 +500,10 @@ def _draw_report(report, highlight, mode, focus, direction, figsize, title, over
         lay = compute_layout(A, direction)
         fig, (ax,), H = _panels([lay], len(A) <= LABEL_LIMIT, figsize)
         art, _, groups = _onnx_panel(report, ax, A, cols, hl_layer, direction=direction,
-                                     title=f"ONNX graph ({n_onnx} nodes), coloured and boxed by engine layer")
-        _suptitle(fig, report, hl_layer, H, title)
+                                     title=f"ONNX graph ({n_onnx} nodes), coloured by engine layer")
+        _suptitle(fig, report, hl_layer, H, title or (
+            f"{getattr(report.onnx_graph, 'name', '') or 'model'}: same colour = same engine layer (horizontal "
+            f"fusions in dashed boxes, white = vanished node); coverage {100 * report.coverage:.0f}%"))
         d = Drawing(fig, ax=ax, artists=art, nodes=[v for v in A if not _is_pseudo(v)],
                     mode="labels" if len(A) <= LABEL_LIMIT else "markers")
         d.panels = {"onnx": art, "onnx_groups": groups}
