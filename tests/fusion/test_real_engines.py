@@ -161,3 +161,16 @@ def test_to_dataframe_and_html(resnet18, layerinfo):
     assert df.loc[4, "name"] == "Conv_5 + Add_6 + Relu_7" and df.loc[4, "n_onnx"] == 3
     html = report._repr_html_()
     assert "Conv_5 + Add_6 + Relu_7" in html and "CAR" in html and "<table>" in html
+
+
+def test_mobilenet_int8_names_keep_their_kinds_even_against_another_model(resnet18, layerinfo):
+    path = layerinfo("mobilenet-qat-titanrtx-int8")
+    with pytest.warns(UserWarning, match="another model"):
+        report = map_fusion(resnet18, load_layer_info(path))
+    names = _names(path)
+    pwn = [r for r in report.layers if "PWN(" in r.name]
+    assert len(pwn) == sum("PWN(" in n for n in names) > 30
+    assert all(r.kind == "vertical" for r in pwn)  # "w + Q + Conv + PWN(Clip)" is a vertical chain
+    assert report.layer("QuantizeLinear_2").qdq == ["QuantizeLinear_2"]
+    assert all(r.kind == "reformat" for r in report.layers if r.name.startswith("Reformatting CopyNode"))
+    assert report.is_mismatch and len(report.missing_qdq) > 50
