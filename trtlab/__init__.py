@@ -50,6 +50,7 @@ _LAZY = {
     "Profile": "trtlab.engine",
     "map_fusion": "trtlab.fusion",
     "FusionReport": "trtlab.fusion",
+    "FusedLayer": "trtlab.fusion",
     # building engines (TensorRT imported lazily inside)
     "BuildConfig": "trtlab.build",
     "ShapeProfile": "trtlab.build",
@@ -134,6 +135,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         parse_layer_name,
         parse_oneline,
     )
-    from .fusion import FusionReport, map_fusion
+    from .fusion import FusedLayer, FusionReport, map_fusion
     from .graph import GraphSummary, NodeInfo, OnnxGraph, TensorInfo, load_onnx
     from .runtime import InferenceSession, compare_to_onnxruntime
