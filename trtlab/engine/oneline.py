@@ -96,19 +96,19 @@ def _list(text: str, i: int) -> tuple[list, int]:
         if depth:
             raise _Syntax(f"unclosed '[' at column {i - 1}")
         j -= 1
-    items = []
-    for tok in text[i:j].split(","):
-        tok = tok.strip().strip("[]").strip()
-        if not tok:
-            continue
+    toks = (tok.strip().strip("[]").strip() for tok in text[i:j].split(","))
+    return [_number_or_word(tok) for tok in toks if tok], j + 1
+
+
+def _number_or_word(tok: str) -> int | float | str:
+    """A list item of the one-line form: an int, else a float, else the word itself."""
+    try:
+        return int(tok)
+    except ValueError:
         try:
-            items.append(int(tok))
+            return float(tok)
         except ValueError:
-            try:
-                items.append(float(tok))
-            except ValueError:
-                items.append(tok)
-    return items, j + 1
+            return tok
 
 
 def _fields(text: str, i: int, stop: str) -> tuple[dict, int]:
@@ -142,19 +142,8 @@ def _numbers(body: str) -> list:
         return [int(tok) for tok in body.split(",")] if body.strip() else []
     except ValueError:
         pass
-    items: list = []
-    for tok in body.split(","):
-        tok = tok.strip()
-        if not tok:
-            continue
-        try:
-            items.append(int(tok))
-        except ValueError:
-            try:
-                items.append(float(tok))
-            except ValueError:
-                items.append(tok)
-    return items
+    toks = (tok.strip() for tok in body.split(","))
+    return [_number_or_word(tok) for tok in toks if tok]
 
 
 def _fast_record(line: str) -> dict | None:
