@@ -172,6 +172,23 @@ def _profile_from(data: object, label: str) -> Profile:
     return Profile(layers, count, source)
 
 
+def _read_json(src: object, what: str, written_by: str, build):
+    """Read ``src`` as JSON and hand it to ``build(data, label)``; anything that goes wrong is a
+    LayerInfoError naming the file (the boundary shared by the profile and timing readers)."""
+    try:
+        with gc_paused():
+            data, kind, label = read_source(src, what)
+        if kind == "text":
+            raise LayerInfoError(f"{label} is not JSON (starts with {shorten(str(data).strip(), 60)!r}); "
+                                 f"expected the JSON list written by {written_by}")
+        with gc_paused():
+            return build(data, label)
+    except LayerInfoError:
+        raise
+    except Exception as exc:  # last line of defence
+        raise LayerInfoError(f"could not read the {what} file ({type(exc).__name__}: {shorten(exc, 200)})") from exc
+
+
 def load_profile(src: object) -> Profile:
     """Read a per-layer profile: ``trtexec --exportProfile`` JSON (any TensorRT version) or the
     ``[{"name", "average_time_ms", "layer_count"}]`` layout (auto-detected).
@@ -181,20 +198,7 @@ def load_profile(src: object) -> Profile:
     """
     if isinstance(src, Profile):
         return src
-    try:
-        with gc_paused():
-            data, kind, label = read_source(src, "profile")
-        if kind == "text":
-            raise LayerInfoError(
-                f"{label} is not JSON (starts with {shorten(str(data).strip(), 60)!r}); expected the "
-                "JSON list written by trtexec --exportProfile"
-            )
-        with gc_paused():
-            return _profile_from(data, label)
-    except LayerInfoError:
-        raise
-    except Exception as exc:  # last line of defence
-        raise LayerInfoError(f"could not read the profile ({type(exc).__name__}: {shorten(exc, 200)})") from exc
+    return _read_json(src, "profile", "trtexec --exportProfile", _profile_from)
 
 
 # --------------------------------------------------------------------------- timing
@@ -310,15 +314,4 @@ def load_timing(src: object) -> Timing:
 
     ``src`` is a path, JSON text/bytes, or the parsed list. Raises :class:`LayerInfoError`.
     """
-    try:
-        with gc_paused():
-            data, kind, label = read_source(src, "timing")
-        if kind == "text":
-            raise LayerInfoError(f"{label} is not JSON (starts with {shorten(str(data).strip(), 60)!r}); "
-                                 "expected the JSON list written by trtexec --exportTimes")
-        with gc_paused():
-            return _timing_from(data, label)
-    except LayerInfoError:
-        raise
-    except Exception as exc:  # last line of defence
-        raise LayerInfoError(f"could not read the timing file ({type(exc).__name__}: {shorten(exc, 200)})") from exc
+    return _read_json(src, "timing", "trtexec --exportTimes", _timing_from)

@@ -387,10 +387,15 @@ class InferenceSession:
                 self._drop_graph()
             slot.device = None
             slot.device = DeviceBuffer(nbytes, self._cuda)
-        if host and (slot.host is None or slot.host.nbytes < nbytes):
+        if host:
+            self._ensure_host(slot, nbytes)
+
+    def _ensure_host(self, slot: _Slot, nbytes: int) -> None:
+        """Grow the slot's pinned host buffer to ``nbytes``; never shrink."""
+        if slot.host is None or slot.host.nbytes < nbytes:
             if slot.host is not None:
                 slot.host.free()
-            slot.host = None
+            slot.host = None  # a failed allocation below must not leave a freed buffer here
             slot.host = HostBuffer(nbytes, self._cuda)
 
     def _bind(self, name: str, address: int) -> None:
@@ -452,11 +457,7 @@ class InferenceSession:
                 if kind == "device":
                     raise BindingError(f"input {name!r} lives in host memory (a shape tensor); pass a numpy array")
                 nbytes = _size(shape, slot.binding.itemsize)
-                if slot.host is None or slot.host.nbytes < nbytes:
-                    if slot.host is not None:
-                        slot.host.free()
-                    slot.host = None
-                    slot.host = HostBuffer(nbytes, self._cuda)
+                self._ensure_host(slot, nbytes)
                 np.copyto(slot.host.view(value.dtype, shape), value)
                 self._bind(name, slot.host.ptr)
                 continue
@@ -487,11 +488,7 @@ class InferenceSession:
                 self._bind(name, cuda_array_info(value)[0])
             elif slot.binding.location == "host":
                 nbytes = _size(shape, slot.binding.itemsize)
-                if slot.host is None or slot.host.nbytes < nbytes:
-                    if slot.host is not None:
-                        slot.host.free()
-                    slot.host = None
-                    slot.host = HostBuffer(nbytes, self._cuda)
+                self._ensure_host(slot, nbytes)
                 self._bind(name, slot.host.ptr)
             elif any(d < 0 for d in shape):
                 dds.append(name)
@@ -526,12 +523,8 @@ class InferenceSession:
                 alloc = slot.allocator
                 shape = alloc.shape if alloc.shape is not None else tuple(int(d) for d in self.context.get_tensor_shape(name))
                 nbytes = _size(shape, slot.binding.itemsize)
-                if slot.host is None or slot.host.nbytes < nbytes or not self.pinned:
-                    if self.pinned:
-                        if slot.host is not None:
-                            slot.host.free()
-                        slot.host = None
-                        slot.host = HostBuffer(nbytes, self._cuda)
+                if self.pinned:
+                    self._ensure_host(slot, nbytes)
                 dst = slot.host.view(dtype, shape) if self.pinned else np.empty(shape, dtype)
                 if nbytes and alloc.buffer is not None:
                     self._cuda.memcpy_dtoh(dst.reshape(-1).view(np.uint8), alloc.buffer.ptr, stream.raw)
