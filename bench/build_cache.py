@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from trtlab.build import EngineCache, backend_info, build_engine  # noqa: E402
-from trtlab.build import model as _model  # noqa: E402
+from trtlab.builder import EngineCache, backend_info, build_engine  # noqa: E402
+from trtlab.builder import model as _model  # noqa: E402
 
 SECTION = "## Engine build and cache"
 

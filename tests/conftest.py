@@ -9,6 +9,9 @@ import pytest
 
 import trtlab.data
 
+# trtlab's own bugs pass through its error boundary with their traceback (trtlab/_boundary.py)
+os.environ.setdefault("TRTLAB_DEBUG", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "tests" / "_output"  # artefacts (pictures, screenshots) worth looking at
 

@@ -68,7 +68,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120.0) -> Non
 SLOW_CACHE_WRITER = """
     import os, sys, time
     from pathlib import Path
-    from trtlab.build import EngineCache, build_engine
+    from trtlab.builder import EngineCache, build_engine
 
     cache_dir, key, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     engine = build_engine(Path(sys.argv[4]).read_bytes())      # cache off: a fresh plan
@@ -95,7 +95,7 @@ SLOW_CACHE_WRITER = """
 
 
 def test_killed_cache_write_leaves_the_previous_entry_intact(rtx, tmp_path):
-    from trtlab.build import EngineCache, build_engine
+    from trtlab.builder import EngineCache, build_engine
 
     cache = EngineCache(tmp_path / "cache")
     first = build_engine(MODEL, cache=cache)
@@ -122,7 +122,7 @@ def test_killed_cache_write_leaves_the_previous_entry_intact(rtx, tmp_path):
 
 
 def test_failing_rename_keeps_the_previous_entry_and_leaves_no_temp_file(rtx, tmp_path, monkeypatch):
-    from trtlab.build import EngineCache, build_engine
+    from trtlab.builder import EngineCache, build_engine
 
     cache = EngineCache(tmp_path / "cache")
     first = build_engine(MODEL, cache=cache)
@@ -145,7 +145,7 @@ def test_failing_rename_keeps_the_previous_entry_and_leaves_no_temp_file(rtx, tm
 CONCURRENT_BUILDER = """
     import hashlib, json, sys, time, warnings
     from pathlib import Path
-    from trtlab.build import EngineCache, build_engine
+    from trtlab.builder import EngineCache, build_engine
 
     cache_dir, go, model = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]).read_bytes()
     while not go.exists():               # start together
@@ -160,7 +160,7 @@ CONCURRENT_BUILDER = """
 
 def test_processes_building_into_one_cache_leave_one_valid_entry(rtx, tmp_path):
     """Several processes build the same model into the same cache at the same moment."""
-    from trtlab.build import EngineCache
+    from trtlab.builder import EngineCache
 
     (tmp_path / "model.onnx").write_bytes(MODEL)
     go = tmp_path / "go"
@@ -194,7 +194,7 @@ SLOW_BUNDLE_WRITER = """
     from pathlib import Path
     sys.path.insert(0, sys.argv[3])
     import runner
-    from trtlab.build import save_bundle
+    from trtlab.builder import save_bundle
 
     marker = Path(sys.argv[2])
     real_writestr = zipfile.ZipFile.writestr
@@ -209,7 +209,7 @@ SLOW_BUNDLE_WRITER = """
 
 
 def test_killed_bundle_write_leaves_the_previous_bundle_intact(tmp_path):
-    from trtlab.build import load_bundle, save_bundle
+    from trtlab.builder import load_bundle, save_bundle
 
     path = save_bundle(tmp_path / "explore.trtlab", _bundle_parts("original"))
     before = path.read_bytes()
@@ -226,7 +226,7 @@ def test_killed_bundle_write_leaves_the_previous_bundle_intact(tmp_path):
 
 
 def test_failing_rename_keeps_the_previous_bundle(tmp_path, monkeypatch):
-    from trtlab.build import load_bundle, save_bundle
+    from trtlab.builder import load_bundle, save_bundle
 
     path = save_bundle(tmp_path / "explore.trtlab", _bundle_parts("original"))
     before = path.read_bytes()
@@ -247,7 +247,7 @@ CONCURRENT_BUNDLE_WRITER = """
     from pathlib import Path
     sys.path.insert(0, sys.argv[4])
     import runner
-    from trtlab.build import save_bundle
+    from trtlab.builder import save_bundle
 
     path, tag, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     info = json.loads(json.dumps(runner._LAYER_INFO))
@@ -260,7 +260,7 @@ CONCURRENT_BUNDLE_WRITER = """
 
 
 def test_processes_saving_one_bundle_leave_a_valid_bundle(tmp_path):
-    from trtlab.build import load_bundle
+    from trtlab.builder import load_bundle
 
     path, go = tmp_path / "shared.trtlab", tmp_path / "go"
     procs = [_python(CONCURRENT_BUNDLE_WRITER, str(path), tag, str(go), str(ROOT / "tests" / "bad_inputs"))
@@ -362,7 +362,7 @@ def test_notebook_loop_of_sessions_returns_to_baseline(doubles):
 def test_hundred_builds_do_not_grow_host_memory(rtx):
     """A notebook-like loop: build (cache off), look at the layers, repeat 100 times."""
     psutil = pytest.importorskip("psutil")
-    from trtlab.build import build_engine
+    from trtlab.builder import build_engine
 
     proc = psutil.Process()
     for _ in range(3):  # warm-up: TensorRT's one-time allocations

@@ -52,19 +52,19 @@ _LAZY = {
     "FusionReport": "trtlab.fusion",
     "FusedLayer": "trtlab.fusion",
     # building engines (TensorRT imported lazily inside)
-    "BuildConfig": "trtlab.build",
-    "ShapeProfile": "trtlab.build",
-    "backend_info": "trtlab.build",
-    "build_engine": "trtlab.build",
-    "BuiltEngine": "trtlab.build",
-    "EngineCache": "trtlab.build",
-    "save_bundle": "trtlab.build",
-    "load_bundle": "trtlab.build",
-    "load_engine": "trtlab.build",
-    "BackendInfo": "trtlab.build",
-    "CancelToken": "trtlab.build",
-    "ProgressEvent": "trtlab.build",
-    "ExplorationBundle": "trtlab.build",
+    "BuildConfig": "trtlab.builder",
+    "ShapeProfile": "trtlab.builder",
+    "backend_info": "trtlab.builder",
+    "build_engine": "trtlab.builder",
+    "BuiltEngine": "trtlab.builder",
+    "EngineCache": "trtlab.builder",
+    "save_bundle": "trtlab.builder",
+    "load_bundle": "trtlab.builder",
+    "load_engine": "trtlab.builder",
+    "BackendInfo": "trtlab.builder",
+    "CancelToken": "trtlab.builder",
+    "ProgressEvent": "trtlab.builder",
+    "ExplorationBundle": "trtlab.builder",
     # running engines (CUDA imported lazily inside)
     "InferenceSession": "trtlab.runtime",
     "compare_to_onnxruntime": "trtlab.runtime",
@@ -109,7 +109,7 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .build import (
+    from .builder import (
         BackendInfo,
         BuildConfig,
         CancelToken,

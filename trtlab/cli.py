@@ -62,7 +62,7 @@ def cmd_show(args) -> int:
 
 
 def _config_from_args(args):
-    from .build import BuildConfig, parse_shapes
+    from .builder import BuildConfig, parse_shapes
 
     precision = "fp16" if args.fp16 else args.precision
     profiles = tuple(parse_shapes(s) for s in (args.shapes or []))
@@ -77,7 +77,7 @@ def _config_from_args(args):
 
 
 def cmd_build(args) -> int:
-    from .build import EngineCache, build_engine, save_bundle
+    from .builder import EngineCache, build_engine, save_bundle
 
     config = _config_from_args(args)
     cache = None if args.no_cache else EngineCache(args.cache_dir)
@@ -124,7 +124,7 @@ def _plan_json(plan) -> dict:
 
 
 def cmd_info(args) -> int:
-    from .build import backend_info
+    from .builder import backend_info
 
     _say(str(backend_info(args.backend)))
     return 0
@@ -153,7 +153,7 @@ def cmd_fusion(args) -> int:
 
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    from .build.config import PRECISIONS
+    from .builder.config import PRECISIONS
 
     p = argparse.ArgumentParser(prog="trtlab", description="See what TensorRT does to your network.")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")

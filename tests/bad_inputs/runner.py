@@ -102,7 +102,7 @@ _LAYER_INFO = {"Layers": [{"Name": "conv + relu", "LayerType": "CaskConvolution"
 
 
 def _good_bundle(work: Path) -> Path:
-    from trtlab.build import save_bundle
+    from trtlab.builder import save_bundle
 
     return save_bundle(work / "good.trtlab", {"onnx": _tiny_model_bytes(), "layer_info": _LAYER_INFO,
                                               "profile": [{"count": 1}, {"name": "conv + relu", "timeMs": 1.0,
@@ -198,21 +198,21 @@ def _built_engine():
     """One real TensorRT-for-RTX engine of the tiny model, built once per process."""
     _rtx()
     if "tiny" not in _BUILT:
-        from trtlab.build import build_engine
+        from trtlab.builder import build_engine
 
         _BUILT["tiny"] = build_engine(_tiny_model_bytes())
     return _BUILT["tiny"]
 
 
 def _saved_plan(work: Path, name: str) -> Path:
-    from trtlab.build import save_engine
+    from trtlab.builder import save_engine
 
     return save_engine(_built_engine(), work / name)
 
 
 def _cache_entry(work: Path) -> tuple[Path, Path]:
     """A cache folder holding one real entry of the tiny model; returns (cache dir, entry path)."""
-    from trtlab.build import EngineCache, build_engine
+    from trtlab.builder import EngineCache, build_engine
 
     _rtx()
     cache = EngineCache(work / "cache")
@@ -331,7 +331,7 @@ def _text(path: Path) -> str:
 
 def _cache_rebuild(root: Path):
     """Build the same model into the damaged cache: the entry must be refused and rebuilt."""
-    from trtlab.build import EngineCache, build_engine
+    from trtlab.builder import EngineCache, build_engine
 
     cache = EngineCache(root)
     return build_engine(_tiny_model_bytes(), cache=cache), cache

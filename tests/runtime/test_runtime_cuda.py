@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import trtlab.runtime.cuda as cudamod
-from trtlab.build.backend import probe_gpu
+from trtlab.builder.backend import probe_gpu
 from fake_cuda import FakeCuda, FakeDeviceArray
 from trtlab.errors import BindingError, ConfigError, CudaError, MissingDependencyError
 from trtlab.runtime import DeviceBuffer, Event, HostBuffer, InferenceSession, Stream, get_backend, mem_get_info

@@ -120,7 +120,7 @@ def test_a_real_fp16_conversion_passes_at_fp16_and_fails_at_fp32(name):
     import onnxruntime as ort
 
     import trtlab
-    from trtlab.build import BuildConfig, build_engine
+    from trtlab.builder import BuildConfig, build_engine
 
     model = trtlab.bundled_model(name)
     built = build_engine(model, BuildConfig(precision="fp16"))

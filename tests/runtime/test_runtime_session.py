@@ -339,7 +339,7 @@ def test_binding_table_without_a_gpu_from_real_layer_information(fixtures):
 def test_binding_table_of_a_real_tensorrt_for_rtx_build():
     pytest.importorskip("tensorrt_rtx_bindings")
     import trtlab
-    from trtlab.build import BuildConfig, ShapeProfile, build_engine
+    from trtlab.builder import BuildConfig, ShapeProfile, build_engine
 
     built = build_engine(trtlab.bundled_model("resnet18"),
                          BuildConfig(profiles=(ShapeProfile("input.1", (1, 3, 224, 224), (4, 3, 224, 224), (8, 3, 224, 224)),)))

@@ -170,7 +170,7 @@ def test_no_tensorrt_runtime_is_created_without_a_cuda_driver(tmp_path):
         "except trtlab.TrtlabError as e:\n"
         "    print(type(e).__name__, '|', e)\n"
     )
-    import trtlab.build.backend as backend
+    import trtlab.builder.backend as backend
 
     if backend.probe_gpu().driver_found:
         pytest.skip("a CUDA driver is present")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import trtlab
-import trtlab.build.backend as backend_mod
+import trtlab.builder.backend as backend_mod
 from trtlab.widgets import EngineBuilder
 
 

@@ -20,7 +20,7 @@ def engine(tmp_path_factory):
 
 
 def _no_gpu():
-    from trtlab.build.backend import probe_gpu
+    from trtlab.builder.backend import probe_gpu
 
     return not probe_gpu().devices
 

@@ -197,7 +197,7 @@ def compare_to_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], outputs
     rtol = d_rtol if rtol is None else float(rtol)
     atol = d_atol if atol is None else float(atol)
     if outputs is None:
-        from ..build import BuildConfig, build_engine
+        from ..builder import BuildConfig, build_engine
         from .session import InferenceSession
 
         built = build_engine(model, BuildConfig(precision=precision))

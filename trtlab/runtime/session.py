@@ -3,9 +3,9 @@
 Only TensorRT's name-based API (TensorRT 10/11) is used: ``num_io_tensors``,
 ``get_tensor_name/mode/dtype/shape/location``, ``get_tensor_profile_shape``,
 ``set_input_shape``, ``set_tensor_address``, ``execute_async_v3``. Every TensorRT member used
-here is listed in ``trtlab.build.api.RUNTIME_API`` and checked against the real TensorRT 11
+here is listed in ``trtlab.builder.api.RUNTIME_API`` and checked against the real TensorRT 11
 runtime classes by the tests. TensorRT objects are held in variables named as
-``trtlab.build.api.VARIABLES`` says (``cuda_engine``, ``context``, ``trt_runtime``).
+``trtlab.builder.api.VARIABLES`` says (``cuda_engine``, ``context``, ``trt_runtime``).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def _is_cuda_engine(obj: Any) -> bool:
 
 
 def _runtime_module(backend: str | None):
-    """The TensorRT module to deserialize plans with: trtlab.build's resolution."""
-    from ..build.backend import resolve_backend
+    """The TensorRT module to deserialize plans with: trtlab.builder's resolution."""
+    from ..builder.backend import resolve_backend
 
     try:
         return resolve_backend(backend)

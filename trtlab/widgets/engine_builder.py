@@ -31,8 +31,8 @@ class EngineBuilder(Panel):
 
     The build runs in a thread so the kernel stays responsive; TensorRT's progress events move
     the bar. The result shows build time, backend, layer count and the fusion summary; the
-    engine is in ``.engine`` (a :class:`~trtlab.build.BuiltEngine`) and its fusion report in
-    ``.report``. ``cache`` is the :class:`~trtlab.build.EngineCache` (or path) used when the
+    engine is in ``.engine`` (a :class:`~trtlab.builder.BuiltEngine`) and its fusion report in
+    ``.report``. ``cache`` is the :class:`~trtlab.builder.EngineCache` (or path) used when the
     engine cache is on (default: the user cache folder).
     """
 
@@ -100,7 +100,7 @@ class EngineBuilder(Panel):
     # ------------------------------------------------------------------ backend state
     def refresh_backend(self) -> None:
         """Ask which TensorRT backend is here and enable/disable the controls to match."""
-        from ..build import backend_info
+        from ..builder import backend_info
 
         notes = []
         try:
@@ -125,7 +125,7 @@ class EngineBuilder(Panel):
         current = self.precision.value
         self.precision.options = list(info.precisions)
         self.precision.value = current if current in info.precisions else info.precisions[0]
-        from ..build.config import PRECISIONS
+        from ..builder.config import PRECISIONS
 
         missing = [p for p in PRECISIONS if p not in info.precisions]
         if missing:
@@ -208,8 +208,8 @@ class EngineBuilder(Panel):
 
     # ------------------------------------------------------------------ config
     def config(self):
-        """The :class:`~trtlab.build.BuildConfig` the controls describe (ConfigError if invalid)."""
-        from ..build import BuildConfig, parse_shapes
+        """The :class:`~trtlab.builder.BuildConfig` the controls describe (ConfigError if invalid)."""
+        from ..builder import BuildConfig, parse_shapes
 
         profiles = []
         for name, fields in self.profile_fields.items():
@@ -233,7 +233,7 @@ class EngineBuilder(Panel):
         )
 
     def _cache(self):
-        from ..build import EngineCache
+        from ..builder import EngineCache
 
         c = self._cache_arg
         return c if isinstance(c, EngineCache) else EngineCache(c)
@@ -249,7 +249,7 @@ class EngineBuilder(Panel):
         Errors (no backend, bad options, a model TensorRT cannot parse) are shown in the status
         line, never raised.
         """
-        from ..build import CancelToken
+        from ..builder import CancelToken
 
         if self.building:
             self.status.show("a build is already running; Cancel it first", "info")
@@ -302,7 +302,7 @@ class EngineBuilder(Panel):
 
     def _run(self, config, cache, token) -> None:
         """The build thread: the widget boundary of the build (everything is caught and shown)."""
-        from ..build import build_engine
+        from ..builder import build_engine
 
         try:
             engine = build_engine(self.model, config, progress=self._on_progress, cache=cache, cancel=token,

@@ -29,7 +29,7 @@ class InferencePanel(Panel):
     Run and Benchmark buttons, the H2D / compute / D2H split as a chart, and the outputs
     compared with ONNX Runtime.
 
-    ``engine`` is a :class:`~trtlab.build.BuiltEngine` (or plan bytes / a .plan path, with
+    ``engine`` is a :class:`~trtlab.builder.BuiltEngine` (or plan bytes / a .plan path, with
     ``onnx=`` for the reference check). Where no engine can run (no GPU, no CUDA driver, a plan
     for another GPU) the panel says why and keeps what works without a GPU: the binding table
     from the engine's layer information and the ONNX Runtime reference outputs.

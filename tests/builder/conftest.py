@@ -17,7 +17,7 @@ def rtx():
 @pytest.fixture(scope="session")
 def built(rtx):
     """Build each bundled model once (fp32, no cache) and hand out the results by stem."""
-    from trtlab.build import build_engine
+    from trtlab.builder import build_engine
 
     cache: dict[str, object] = {}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trtlab import BundleError
-from trtlab.build import load_bundle, load_engine, save_bundle
+from trtlab.builder import load_bundle, load_engine, save_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.rtx

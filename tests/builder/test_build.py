@@ -6,7 +6,7 @@ import pytest
 
 import trtlab
 from trtlab import BuildCancelled, BuildError, ConfigError, ModelLoadError
-from trtlab.build import BuildConfig, CancelToken, ShapeProfile, build_engine
+from trtlab.builder import BuildConfig, CancelToken, ShapeProfile, build_engine
 
 from pathlib import Path
 
@@ -174,7 +174,7 @@ def test_external_weights_and_model_inputs(rtx, fixtures):
 
 def test_widget_progress_follows_the_build(rtx):
     pytest.importorskip("ipywidgets")
-    from trtlab.build.progress import WidgetProgress
+    from trtlab.builder.progress import WidgetProgress
 
     widget = WidgetProgress(display=False)
     build_engine(ROOT / "data" / "inception_block.onnx", progress=widget)
@@ -186,8 +186,8 @@ def test_inspector_failure_falls_back_to_the_log(rtx, monkeypatch):
     """Where engines look runnable but deserializing fails, the build still yields layer info."""
     import dataclasses
 
-    from trtlab.build import backend as bk
-    from trtlab.build import builder
+    from trtlab.builder import backend as bk
+    from trtlab.builder import builder
 
     real = bk._info_for("tensorrt_rtx_bindings")
     monkeypatch.setattr(builder, "_info_for", lambda name: dataclasses.replace(real, can_execute=True))

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trtlab import ConfigError
-from trtlab.build import BuildConfig, ShapeProfile, parse_shapes
-from trtlab.build.bundle import config_from_key
+from trtlab.builder import BuildConfig, ShapeProfile, parse_shapes
+from trtlab.builder.bundle import config_from_key
 
 
 def test_defaults_are_fp32_detailed():
@@ -82,7 +82,7 @@ def test_config_is_frozen():
 
 
 def test_building_a_config_imports_no_tensorrt():
-    code = ("import sys; from trtlab.build import BuildConfig, ShapeProfile; "
+    code = ("import sys; from trtlab.builder import BuildConfig, ShapeProfile; "
             "BuildConfig(precision='fp16', profiles=(ShapeProfile.fixed('x', (1, 3)),)).digest(); "
             "print([m for m in sys.modules if m.startswith('tensorrt')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

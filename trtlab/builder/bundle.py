@@ -72,7 +72,7 @@ def save_engine(engine, path) -> Path:
 
 
 def load_engine(path, model=None, *, verify: bool = True):
-    """Load a saved plan (and its sidecar) as a :class:`~trtlab.build.BuiltEngine`.
+    """Load a saved plan (and its sidecar) as a :class:`~trtlab.builder.BuiltEngine`.
 
     Only an explicit file path is accepted (see the module docstring for why). The plan's
     sha256 must match the sidecar's; a truncated or altered plan raises :class:`BundleError`.
@@ -154,7 +154,7 @@ def _text_of(value, what: str) -> str:
 def save_bundle(path, built_or_parts, *, profile=None, include_plan: bool = False) -> Path:
     """Write an exploration bundle (zip): ONNX model, layer information, profile, metadata.
 
-    ``built_or_parts`` is a :class:`~trtlab.build.BuiltEngine`, or a dict with ``"onnx"``
+    ``built_or_parts`` is a :class:`~trtlab.builder.BuiltEngine`, or a dict with ``"onnx"``
     (path/bytes/ModelProto), ``"layer_info"`` (path, JSON or one-line text, dict/list),
     optional ``"profile"`` (trtexec ``--exportProfile`` path/text) and ``"metadata"`` (dict).
     """

@@ -53,7 +53,7 @@ class EngineCache:
     """A folder of built engines. ``EngineCache()`` uses :func:`default_cache_dir`.
 
     ``get(key)`` returns a verified :class:`CacheEntry` or None; ``put(key, engine)`` stores
-    a :class:`~trtlab.build.BuiltEngine`; ``size()`` -> ``(bytes, entries)``; ``clear()``.
+    a :class:`~trtlab.builder.BuiltEngine`; ``size()`` -> ``(bytes, entries)``; ``clear()``.
     With TensorRT (not TensorRT for RTX, which has no timing cache) the folder also keeps one
     timing cache per backend version, reused across builds.
     """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from trtlab import BackendError
-from trtlab.build import backend as bk
-from trtlab.build import backend_info
+from trtlab.builder import backend as bk
+from trtlab.builder import backend_info
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """The TensorRT API trtlab uses: one table, checked against the real Python bindings by the tests.
 
 Every TensorRT class/enum trtlab touches and every method, property or member it uses on it
-is listed here, so a renamed or removed call fails ``tests/build/test_api.py`` on a CPU
+is listed here, so a renamed or removed call fails ``tests/builder/test_api.py`` on a CPU
 machine instead of failing on a user's GPU:
 
 - ``BUILD_API`` is checked against TensorRT for RTX (``tensorrt_rtx_bindings``), whose builder
@@ -11,7 +11,7 @@ machine instead of failing on a user's GPU:
 - ``GUARDED`` lists members used only behind ``hasattr`` (they exist in some TensorRT
   versions only, e.g. the weakly typed precision flags of TensorRT <= 10).
 
-``VARIABLES`` maps the local variable names that hold TensorRT objects in ``trtlab/build`` and
+``VARIABLES`` maps the local variable names that hold TensorRT objects in ``trtlab/builder`` and
 ``trtlab/runtime`` to their class: the test scans those modules' syntax trees and checks every
 ``trt.<Name>.<member>`` and every ``<variable>.<member>`` against the tables. Keep to these
 variable names when you hold a TensorRT object.
@@ -49,7 +49,7 @@ BUILD_API: dict[str, set[str]] = {
 }
 
 RUNTIME_API: dict[str, set[str]] = {
-    # --- used by trtlab.build to read layer information where engines can be deserialized ---
+    # --- used by trtlab.builder to read layer information where engines can be deserialized ---
     "Runtime": {"deserialize_cuda_engine"},
     "ICudaEngine": {"create_engine_inspector"},
     "LayerInformationFormat": {"JSON"},

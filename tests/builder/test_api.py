@@ -1,8 +1,8 @@
 """Every TensorRT call trtlab makes exists in the real bindings.
 
-``trtlab/build/api.py`` lists each TensorRT class and member trtlab uses. Here that table is
+``trtlab/builder/api.py`` lists each TensorRT class and member trtlab uses. Here that table is
 checked with ``hasattr`` against the real TensorRT for RTX module (builder side) and the real
-TensorRT 11 lean runtime (runtime side); and the source of ``trtlab/build`` and
+TensorRT 11 lean runtime (runtime side); and the source of ``trtlab/builder`` and
 ``trtlab/runtime`` is scanned so that a call missing from the table fails too.
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from trtlab.build import api
+from trtlab.builder import api
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = sorted((ROOT / "trtlab" / "build").glob("*.py")) + sorted((ROOT / "trtlab" / "runtime").glob("*.py"))
+SCANNED = sorted((ROOT / "trtlab" / "builder").glob("*.py")) + sorted((ROOT / "trtlab" / "runtime").glob("*.py"))
 TRT_NAMES = {"trt"}  # local name of the TensorRT module in trtlab's code
 
 

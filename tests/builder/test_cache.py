@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from trtlab import BackendError, CacheError
-from trtlab.build import BuildConfig, EngineCache, build_engine
-from trtlab.build.cache import default_cache_dir
+from trtlab.builder import BuildConfig, EngineCache, build_engine
+from trtlab.builder.cache import default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "data" / "inception_block.onnx"

@@ -1,7 +1,7 @@
 """Build configuration: pure frozen dataclasses that import no TensorRT.
 
 Widgets, tests and the CLI create these anywhere; what the chosen backend can do is checked
-at build time (:func:`trtlab.build.builder.build_engine`), never silently ignored.
+at build time (:func:`trtlab.builder.builder.build_engine`), never silently ignored.
 """
 
 from __future__ import annotations
