@@ -16,15 +16,9 @@ import re
 
 from ..errors import LayerInfoError
 from ._html import shorten
-from ._source import gc_paused
-from .plan import (
-    MORE_DETAIL,
-    EnginePlan,
-    assign_uids,
-    io_from_bindings,
-    make_io,
-    make_layer,
-)
+from .._boundary import gc_paused
+from .model import MORE_DETAIL, EnginePlan
+from .records import assign_uids, io_from_bindings, make_io, make_layer
 
 __all__ = ["parse_oneline"]
 

@@ -9,7 +9,10 @@ import numpy as np
 
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
-from ._source import gc_paused, read_source
+from .._boundary import gc_paused
+from ._source import read_source
+from .model import EnginePlan
+from .records import assign_uids, make_layer
 
 __all__ = ["LayerTime", "Profile", "load_profile", "Timing", "TimingStats", "load_timing"]
 
@@ -74,8 +77,6 @@ class Profile:
 
         For engines where only a profile exists: layer names still show the fusions.
         """
-        from .plan import EnginePlan, assign_uids, make_layer
-
         layers = [make_layer(i, t.name) for i, t in enumerate(self.layers)]
         assign_uids(layers)
         return EnginePlan(layers, [], "profile", "layer_names_only",

@@ -46,7 +46,7 @@ def layer_colors(report: FusionReport) -> dict[int, str]:
     out: dict[int, str] = {}
     k = 0
     for r in report.layers:
-        if r.kind in ("reformat", "sync"):
+        if r.is_inserted:
             out[r.index] = REFORMAT_COLOR
         else:
             out[r.index] = pal[k % len(pal)]
@@ -210,7 +210,7 @@ def engine_graph(report: FusionReport, focus=None) -> nx.DiGraph:
     if plan_nx is not None and plan_nx.number_of_edges() > 0:
         E = nx.DiGraph()
         for r in layers:
-            if r.kind != "sync" and r.index in shown:
+            if r.kind not in ("sync", "internal") and r.index in shown:
                 E.add_node(r.index)
         for u, v in plan_nx.edges:
             if u in by_uid and v in by_uid and by_uid[u] in E and by_uid[v] in E:
@@ -226,7 +226,7 @@ def engine_graph(report: FusionReport, focus=None) -> nx.DiGraph:
         return E
     unit_of = {}
     for r in layers:
-        if r.kind in ("reformat", "sync") or r.index not in shown:
+        if r.is_inserted or r.index not in shown:
             continue
         for n in r.onnx_nodes:
             unit_of.setdefault(n, r.index)
@@ -576,7 +576,7 @@ def _draw_stages(report, focus, direction, figsize, title, highlight) -> Drawing
     hgroups = []
     shown = _shown(report)
     for r in report.layers:
-        if r.kind in ("reformat", "sync") or r.index not in shown or not any(n in keep for n in r.onnx_nodes):
+        if r.is_inserted or r.index not in shown or not any(n in keep for n in r.onnx_nodes):
             continue
         branches = r.groups if (r.kind == "horizontal" and r.groups) else [r.onnx_nodes]
         members = []
