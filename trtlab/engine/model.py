@@ -288,6 +288,14 @@ class EnginePlan:
         """The optimization profiles the layers belong to (``[None]`` for a one-profile engine)."""
         return list(dict.fromkeys(layer.profile_index for layer in self.layers)) or [None]
 
+    def by_profile(self) -> dict[int | None, list[EngineLayer]]:
+        """The layers grouped by optimization profile: an engine with two profiles lists every layer
+        again with a `` [profile 1]`` suffix (profile 0 carries no suffix: key None)."""
+        groups: dict[int | None, list[EngineLayer]] = {}
+        for layer in self.layers:
+            groups.setdefault(layer.profile_index, []).append(layer)
+        return groups
+
     def counts(self) -> LayerCounts:
         """How many layers compute, are inserted reformats, sync, Myelin internals, no-ops, constants."""
         return LayerCounts.of((layer.kind for layer in self.layers), (layer.layer_type for layer in self.layers))

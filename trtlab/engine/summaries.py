@@ -70,8 +70,8 @@ class LayerCounts:
             parts.append(f"{self.internal} Myelin internal "
                          f"{'layer' if self.internal == 1 else 'layers'} (shape and memory bookkeeping)")
         if self.noop:
-            parts.append(f"{self.noop} of the network's own "
-                         f"{'node' if self.noop == 1 else 'nodes'} run as no-ops")
+            parts.append(f"{self.noop} of the network's own nodes run as "
+                         f"{'a no-op' if self.noop == 1 else 'no-ops'} (no kernel)")
         if self.constants:
             parts.append(_plural(self.constants, "constant"))
         return f"{_plural(self.total, 'engine layer')}: " + ", ".join(parts)

@@ -56,9 +56,21 @@ class NameIndex:
         self.initializers = set(getattr(graph, "initializers", {}) or {})
         self._folded: dict[str, str | None] | None = None
         self._sorted: list[str] | None = None
+        self._consumers: dict[str, list[str]] | None = None
         #: (index, name) of ONNX nodes whose names hold a newline or NUL: TensorRT cuts names at NUL
         #: and one-line listings break at newlines, so such nodes are found through their tensors
         self.unsafe_names = [(info.index, k) for k, info in self.info.items() if '\n' in k or '\x00' in k]
+
+    @property
+    def consumers(self) -> dict[str, list[str]]:
+        """Tensor name -> the nodes that read it (built on first use)."""
+        if self._consumers is None:
+            self._consumers = {}
+            for k, info in self.info.items():
+                for t in info.inputs:
+                    if t:
+                        self._consumers.setdefault(t, []).append(k)
+        return self._consumers
 
     def _fold(self, s: str) -> str:
         return " ".join(s.split()).lower()
@@ -189,12 +201,19 @@ def _end_names(end: str) -> list[str]:
 
 
 def resolve_end(end: str, idx: NameIndex, first: bool) -> str | None:
-    """The ONNX node an end of a Myelin region names. A fused end (``a + b``) is read through the name
-    grammar; the region starts at its earliest node (``first``) or ends at its latest."""
+    """The ONNX node an end of a Myelin region names. A fused end (``a.weight + b``) is read through the
+    name grammar: its names are nodes, or tensors (a weight) whose consumers start the region. The
+    region starts at the earliest of them (``first``) or ends at the latest."""
     key = idx.resolve(end)
     if key is not None:
         return key
-    keys = [k for k in (idx.resolve(n) for n in _end_names(end)) if k is not None]
+    keys = []
+    for name in _end_names(end):
+        k = idx.resolve(name)
+        if k is not None:
+            keys.append(k)
+        elif first:
+            keys.extend(idx.consumers.get(name, ()))
     if not keys:
         return None
     return (min if first else max)(keys, key=idx.pos.__getitem__)
