@@ -423,3 +423,16 @@ def test_int8_tactics_give_the_compute_precision_of_fused_layers():
     assert summary.by_type == {"Relu": {"INT8": 1, "FP16": 1}, "Sigmoid": {"INT8": 1}}
     assert summary.layers["INT8"] == ("a + b",)
     assert "computes in" in report.summary().as_dict()
+
+
+def test_node_names_with_newline_or_nul_are_reported_and_found_by_tensor():
+    # TensorRT cuts names at NUL ("bad\x00name" becomes "bad"): the layer is found through its tensor
+    g = _graph([("a", "Relu", ["x"], ["t1"]), ("bad\x00name", "Sigmoid", ["t1"], ["t2"]),
+                ("two\nlines", "Relu", ["t2"], ["y"])])
+    plan = _plan("a", {"Name": "bad", "LayerType": "PointWiseV2", "Inputs": ["t1"], "Outputs": ["t2"]},
+                 {"Name": "two\nlines", "LayerType": "PointWiseV2", "Inputs": ["t2"], "Outputs": ["y"]})
+    with pytest.warns(UserWarning, match=r"node 1 \('bad\\x00name'\).*node 2 \('two\\nlines'\).*by tensor"):
+        report = map_fusion(g, plan)
+    assert report.layers[1].onnx_nodes == ["bad\x00name"] and report.layers[1].evidence == "tensor"
+    assert report.layers[2].onnx_nodes == ["two\nlines"]
+    assert report.coverage == 1.0

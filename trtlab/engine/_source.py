@@ -86,11 +86,11 @@ def read_source(src: object, what: str) -> Loaded:
         except (OSError, ValueError):  # e.g. embedded NUL, name too long
             is_file = False
         if not is_file:
-            if isinstance(src, str) and not path.suffix and ("," in src or ":" in src):
+            if isinstance(src, str) and (_LOG_HINT.search(src) or src.startswith("Name: ")):
                 return _parse_text(src, f"the {what} text")  # a one-line listing of one layer
             raise LayerInfoError(
-                f"{what} file {str(path)!r} does not exist (or is not a file); pass the path of the "
-                "file, its text, or the parsed JSON (dict/list)"
+                f"{what} file not found: {str(path)!r} does not exist (or is not a file); pass the path of "
+                "the file, its text, or the parsed JSON (dict/list)"
             )
         try:
             size = path.stat().st_size

@@ -96,12 +96,25 @@ class LayerName:
         return self.text
 
 
+_MAX_DIGITS = 9  # profile numbers and tensor ports are small; longer digit runs are part of a name
+
+
+def _small_int(digits: str) -> int | None:
+    """``int(digits)`` for a short run of digits; None for a long one (never hits Python's int-size limit)."""
+    return int(digits) if len(digits) <= _MAX_DIGITS else None
+
+
 def split_profile_suffix(name: str) -> tuple[str, int | None]:
-    """``"Conv_0 [profile 1]"`` -> ``("Conv_0", 1)``; names without the suffix -> ``(name, None)``."""
+    """``"Conv_0 [profile 1]"`` -> ``("Conv_0", 1)``; names without the suffix -> ``(name, None)``.
+
+    A "profile number" of more than nine digits is no profile: the name is kept whole.
+    """
     if name.endswith("]"):
         m = _PROFILE_RE.match(name)
         if m:
-            return m.group(1), int(m.group(2))
+            number = _small_int(m.group(2))
+            if number is not None:
+                return m.group(1), number
     return name, None
 
 
@@ -166,11 +179,11 @@ def _parse(text: str, depth: int) -> LayerName:
     m = _COPYNODE_RE.match(text)
     if m:
         return LayerName(text, Kind.REFORMAT, target=_parse(m.group(3), depth + 1),
-                         direction=m.group(1).lower(), tensor_index=int(m.group(2)))
+                         direction=m.group(1).lower(), tensor_index=_small_int(m.group(2)))
     m = _REFORMATTER_RE.match(text)
     if m:
         return LayerName(text, Kind.REFORMAT, target=_parse(m.group(1), depth + 1),
-                         direction=m.group(2), tensor_index=int(m.group(3)))
+                         direction=m.group(2), tensor_index=_small_int(m.group(3)))
     if text.startswith(_COPIED_PREFIX):
         return LayerName(text, Kind.REFORMAT, direction="copy")
     m = _COPY_SUFFIX_RE.match(text)
