@@ -135,3 +135,22 @@ def test_trt11_constants_count_as_weight_bytes():
     layer = plan.layers[0]
     assert layer.constants[0].name == "w" and layer.weight_bytes == 16 * 3 * 3 * 3 * 2
     assert layer.input_bytes == 4 * 2 and layer.output_bytes == 4 * 2
+
+
+def test_byte_sizes_and_dataframe_of_the_resnet18_trt10_plan(fixtures):
+    pytest.importorskip("pandas")
+    path = fixtures / "trt10" / "resnet18-rtx3060-fp16" / "engine.graph.json"
+    raw = json.loads(path.read_text())["Layers"]
+    plan = load_layer_info(path)
+    conv = plan.layer("/conv1/Conv + /relu/Relu")
+    # Weights {"Type": "Half", "Count": 9408} (64x3x7x7) and Bias {"Type": "Half", "Count": 64}
+    assert conv.weight_bytes == (64 * 3 * 7 * 7 + 64) * 2
+    assert conv.output_bytes == 64 * 112 * 112 * 2  # FP16 [1, 64, 112, 112]
+    total_weights = sum((r["Weights"]["Count"] + r.get("Bias", {}).get("Count", 0)) * 2
+                        for r in raw if "Weights" in r and r["Weights"]["Type"] == "Half")
+    assert sum(layer.weight_bytes or 0 for layer in plan.layers) == total_weights
+    df = plan.to_dataframe()
+    assert len(df) == len(plan) == 26 and df.index.name == "index"
+    assert {"kind", "compute_precision", "output_precision", "weight_bytes", "output_bytes"} <= set(df.columns)
+    assert (df["kind"] == "reformat").sum() == 2 and (df["kind"] == "internal").sum() == 1
+    assert df.loc[1, "weight_bytes"] == conv.weight_bytes and df.loc[1, "compute_precision"] == "FP16"

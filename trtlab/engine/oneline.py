@@ -17,7 +17,7 @@ import warnings
 
 from ..errors import LayerInfoError
 from ._html import shorten
-from .._boundary import gc_paused
+from .._boundary import boundary, gc_paused
 from .model import MORE_DETAIL, EnginePlan
 from .records import assign_uids, io_from_bindings, make_io, make_layer
 
@@ -303,15 +303,8 @@ def parse_oneline(text: str) -> EnginePlan:
         text = bytes(text).decode("utf-8", "replace")
     if not isinstance(text, str):
         raise LayerInfoError(f"parse_oneline needs text (str), got {type(text).__name__}")
-    try:
-        with gc_paused():
-            return _parse(text)
-    except LayerInfoError:
-        raise
-    except Exception as exc:  # last line of defence: a notebook must get a trtlab error
-        raise LayerInfoError(
-            f"could not read the one-line layer listing ({type(exc).__name__}: {shorten(exc, 200)})"
-        ) from exc
+    with boundary(LayerInfoError, "reading the one-line layer listing"), gc_paused():
+        return _parse(text)
 
 
 def _parse(text: str) -> EnginePlan:

@@ -73,7 +73,7 @@ class FusedLayer:
         return Kind(self.kind).is_inserted
 
     def __repr__(self) -> str:
-        return (f"FusedLayer({self.index}: {self.name!r}, kind={self.kind!r}, short={self.short!r}, "
+        return (f"FusedLayer({self.index}: {self.name!r}, kind={str(self.kind)!r}, short={self.short!r}, "
                 f"onnx_nodes={self.onnx_nodes}, evidence={self.evidence!r})")
 
 
