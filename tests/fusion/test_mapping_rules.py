@@ -252,7 +252,7 @@ def test_unexpected_failures_inside_become_mapping_errors(monkeypatch):
     def broken(*a, **k):
         raise KeyError("boom")
 
-    monkeypatch.setattr(mapping, "_vanished", broken)
+    monkeypatch.setattr(mapping, "vanished_nodes", broken)
     with pytest.raises(MappingError, match="KeyError") as info:
         map_fusion(_graph(CHAIN), _plan("a + b", "c"))
     assert isinstance(info.value.__cause__, KeyError)
@@ -331,7 +331,7 @@ def test_fast_name_path_agrees_with_the_grammar(resnet18, layerinfo, googlenet_p
     import json
 
     from trtlab.engine.names import parse_layer_name
-    from trtlab.fusion.mapping import _parse_name
+    from trtlab.fusion._index import parse_name as _parse_name
 
     names = [p.name for p in googlenet_profile.layers]
     for folder in ("resnet18-a100-fp32", "resnet18-a100-fp16", "resnet18-qat-a100-int8", "mobilenet-qat-titanrtx-int8"):

@@ -75,8 +75,6 @@ from .report import FusedLayer, FusionReport
 
 __all__ = ["map_fusion"]
 
-_parse_name = parse_name  # the name reader the benchmark and tests call
-_vanished = vanished_nodes
 _MYELIN_TYPES = frozenset(("Myelin", "kgen", "runtime_fusion"))
 _MISMATCH_HINT = ("Check that the layer information and the model are intact (trtlab.load_layer_info, "
                   "trtlab.load_onnx), and report this with both files.")
@@ -121,7 +119,7 @@ def _map_fusion(onnx_graph: OnnxSource, plan: PlanSource, profile: Profile | str
     by_node = _finish_layers(out, rows, idx)
     missing_qdq = [n for fl in out for n in fl.qdq]
     int8 = any((r.precision or "").upper() == "INT8" for r in rows) or bool(missing_qdq)
-    vanished, unaccounted, compute = _vanished(idx, by_node, int8)
+    vanished, unaccounted, compute = vanished_nodes(idx, by_node, int8)
     report = FusionReport(
         layers=out, onnx_graph=graph, plan=plan, profile=profile, coverage=1.0, mapped_share=1.0,
         unmatched=[], vanished=vanished, unaccounted=unaccounted, compute_nodes=compute,
