@@ -20,7 +20,7 @@ from .._optional import require
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
 from .formats import dtype_bytes, dtype_word, tactic_precision
-from .kinds import Kind, internal_reason
+from .kinds import Kind, inserted_reason, internal_reason
 from .names import parse_layer_name
 from .summaries import LayerCounts, PrecisionSummary
 
@@ -156,7 +156,7 @@ class EngineLayer:
             return Kind.SYNC
         if internal_reason(self.base_name, self.layer_type):
             return Kind.INTERNAL
-        if self.is_reformat:
+        if self.is_reformat or (not self.onnx_nodes_from_metadata and inserted_reason(self.base_name)):
             return Kind.REFORMAT
         if self.is_noop:
             return Kind.NOOP

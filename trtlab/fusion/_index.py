@@ -10,7 +10,7 @@ from ..engine.kinds import Kind
 from ..engine.names import LayerName, parse_layer_name
 from ..graph import OnnxGraph
 
-__all__ = ["NameIndex", "parse_name", "leaves", "resolve_end", "MOVE_ONLY", "HELPER", "MYL"]
+__all__ = ["NameIndex", "parse_name", "leaves", "resolve_end", "MYL"]
 
 # suffixes TensorRT appends to layer/node names (removed one after another, repeatedly)
 _SUFFIXES = re.compile(r"(?: \[profile \d+\]|_myl\d+_\d+|_myl\d+| copy|_clone_\d+)$")
@@ -21,11 +21,6 @@ _INTERNAL = re.compile(
     r"\(Unnamed Layer\* ?\d+\)|^(?:unsqueeze_node_after_|squeeze_after_|copied_squeeze_after_|reshape_after_|"
     r"reshape_before_|shuffle_after_|shuffle_before_|transpose_after_|transpose_before_|__my)"
 )
-# Myelin kernels that only move data (layout transposes, copies): named after their ops, no metadata
-MOVE_ONLY = re.compile(r"^__myl_(?:Move|Copy|Reformat|Transpose|Tran|Cast)+(?:_myl\d+_\d+)?$")
-# shuffles TensorRT inserts around a layer X and names after it
-HELPER = re.compile(r"^(?:unsqueeze_node_after_|squeeze_after_|copied_squeeze_after_|reshape_after_|reshape_before_|"
-                     r"shuffle_after_|shuffle_before_|transpose_after_|transpose_before_)(.+)$")
 MYL = re.compile(r"__myl|_myl\d")
 _MIN_PREFIX = 10  # shortest name accepted as a truncated prefix of an ONNX node name
 

@@ -63,10 +63,10 @@ from collections import defaultdict
 
 from .._boundary import boundary, gc_paused
 from ..engine import EnginePlan, Profile
-from ..engine.kinds import SYNC_REASON, Kind, internal_reason
+from ..engine.kinds import HELPER, SYNC_REASON, Kind, inserted_reason, internal_reason
 from ..errors import MappingError
 from ..graph import OnnxGraph
-from ._index import HELPER, MOVE_ONLY, MYL, NameIndex, leaves, parse_name, resolve_end
+from ._index import MYL, NameIndex, leaves, parse_name, resolve_end
 from ._rows import Row, as_graph, as_plan, as_profile, rows_from_plan
 from ._topology import components, expand_range, topology_kind
 from ._vanished import join_profile, vanished_nodes
@@ -227,10 +227,7 @@ def _inserted_reason(r: Row, fl: FusedLayer) -> str | None:
     m = HELPER.match(r.base_name)
     if m:
         fl.target = m.group(1)
-        return f"shape helper TensorRT inserted for {m.group(1)}"
-    if MOVE_ONLY.match(r.base_name):
-        return "data movement (layout transpose/copy) inserted by Myelin"
-    return None
+    return inserted_reason(r.base_name)
 
 
 def _tensor_evidence(r: Row, idx: NameIndex, fl: FusedLayer) -> list[list[str]]:
