@@ -212,14 +212,28 @@ def _evidence(r: Row, parsed, idx: NameIndex, fl: FusedLayer) -> tuple[list[list
     groups = [_resolve_all(leaves(p), idx, fl.unresolved) for p in parts]
     ranges = []
     for first, last in (parsed.ranges() if "{ForeignNode[" in r.base_name else ()):
-        a, b = resolve_end(first, idx, first=True), resolve_end(last, idx, first=False)
-        if a is not None and b is not None:
-            ranges.append((a, b))
+        span = _region_ends(first, last, r, idx)
+        if span is not None:
+            ranges.append(span)
     if ranges:  # the ends of a region are resolved through the grammar: not unresolved names
         fl.unresolved = [n for n in fl.unresolved if idx.classify(n) == "qdq"]
     if any(groups) or ranges:
         fl.evidence = "name"
     return [g for g in groups if g], ranges
+
+
+def _region_ends(first: str, last: str, r: Row, idx: NameIndex) -> tuple[str, str] | None:
+    """The ONNX nodes a Myelin region runs from and to. An end only TensorRT knows (an ONNX-parser
+    helper such as ``ONNXTRT_castHelper_9``) is taken from the layer's tensors: the last node writing
+    one of its outputs, the first node reading one of its inputs."""
+    a, b = resolve_end(first, idx, first=True), resolve_end(last, idx, first=False)
+    if b is None:
+        writers = [k for k in (idx.producer.get(t) for t in r.outputs) if k is not None]
+        b = max(writers, key=idx.pos.__getitem__) if writers else None
+    if a is None and b is not None:
+        readers = [k for t in r.inputs for k in idx.consumers.get(t, ()) if idx.pos[k] <= idx.pos[b]]
+        a = min(readers, key=idx.pos.__getitem__) if readers else None
+    return (a, b) if a is not None and b is not None else None
 
 
 def _inserted_reason(r: Row, fl: FusedLayer) -> str | None:
