@@ -7,7 +7,7 @@ import re
 
 
 from ..engine.kinds import Kind
-from ..engine.names import LayerName, parse_layer_name
+from ..engine.names import LayerName, parse_layer_name, plain_parts
 from ..graph import OnnxGraph
 
 __all__ = ["NameIndex", "parse_name", "leaves", "resolve_end", "MYL"]
@@ -131,9 +131,6 @@ class NameIndex:
 
 # characters/words that make a layer name need the full grammar (brackets, "||", reformat and copy
 # forms, profile suffixes); a name without any of them can only be "a + b + c" or a single name
-_GRAMMAR_MARKS = re.compile(r"[()\[\]{}|]|Reformatting CopyNode| reformatter | copy|copied_|PWN")
-
-
 class _Plain:
     """A plain ``a + b + c`` (or single) layer name, as the fast path in :func:`_parse_name` reads it."""
 
@@ -159,12 +156,8 @@ def parse_name(name: str) -> "LayerName | _Plain":
     brackets, ``||``, reformat/copy words or profile suffix is a vertical fusion of its `` + ``
     parts (or one single name) - what the grammar returns for it, read without its bracket
     bookkeeping, which was most of the mapping's own time at 10,000 layers."""
-    if _GRAMMAR_MARKS.search(name) or name != name.strip():
-        return parse_layer_name(name)
-    parts = name.split(" + ")
-    if not all(parts):
-        return parse_layer_name(name)
-    return _Plain(name, parts)
+    parts = plain_parts(name)
+    return parse_layer_name(name) if parts is None else _Plain(name, parts)
 
 
 def leaves(parsed: "LayerName | _Plain") -> list[str]:
