@@ -6,9 +6,11 @@ Evidence, in order of trust (the first that yields ONNX nodes wins, per layer):
    (``EngineLayer.onnx_nodes_from_metadata``; TensorRT >= 8.6 and TensorRT for RTX).
 2. **name** - the layer-name grammar (:func:`trtlab.engine.names.parse_layer_name`): ``a + b``
    (vertical), ``a || b`` (horizontal), ``PWN(a, b)`` (pointwise), ``{ForeignNode[first...last]}``
-   (Myelin region; an end that is itself a fused name, {ForeignNode[a.weight + b...c + d]}, is read
-   through the same grammar: the region runs from its earliest node to the latest). A Myelin region is expanded to the ONNX nodes on paths from ``first`` to
-   ``last`` (descendants of first that are ancestors of last), plus the nodes that lie between
+   (Myelin region). An end of a region that is itself a fused name
+   (``{ForeignNode[a.weight + b...c + d]}``) is read through the same grammar, a weight standing for
+   the node that reads it, and the region runs from its earliest node to its latest; an end only
+   TensorRT knows (``ONNXTRT_castHelper_9``) is taken from the layer's tensors. A Myelin region is
+   expanded to the ONNX nodes on paths from ``first`` to ``last`` (descendants of first that are ancestors of last), plus the nodes that lie between
    them in topological order, touch that region, and no other engine layer names: a Myelin
    region is a connected piece of the graph, and sibling branches that feed it (the K and V
    projections next to a Q projection, shape subgraphs) are not on a first->last path but are
@@ -54,7 +56,6 @@ Squeeze/Unsqueeze next to a mapped node). ONNX compute nodes neither mapped nor 
 layer information belongs to another model (``report.is_mismatch``; ``strict=True`` raises
 :class:`~trtlab.errors.MappingError`).
 """
-
 
 from __future__ import annotations
 
