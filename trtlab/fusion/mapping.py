@@ -10,8 +10,9 @@ Evidence, in order of trust (the first that yields ONNX nodes wins, per layer):
    (``{ForeignNode[a.weight + b...c + d]}``) is read through the same grammar, a weight standing for
    the node that reads it, and the region runs from its earliest node to its latest; an end only
    TensorRT knows (``ONNXTRT_castHelper_9``) is taken from the layer's tensors. A Myelin region is
-   expanded to the ONNX nodes on paths from ``first`` to ``last`` (descendants of first that are ancestors of last), plus the nodes that lie between
-   them in topological order, touch that region, and no other engine layer names: a Myelin
+   expanded to the ONNX nodes on paths from ``first`` to ``last`` (descendants of first that are
+   ancestors of last), plus the nodes that lie between them in topological order, touch that
+   region, and no other engine layer names: a Myelin
    region is a connected piece of the graph, and sibling branches that feed it (the K and V
    projections next to a Q projection, shape subgraphs) are not on a first->last path but are
    inside the region.
