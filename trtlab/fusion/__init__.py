@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ..engine.kinds import Kind
 from ..engine.summaries import LayerCounts, PrecisionSummary
+from .compare import ComparedGroup, EngineComparison, compare_engines
+from .lints import Lint, Lints, lint
 from .mapping import map_fusion
 from .patterns import op_letter, short_pattern
 from .report import KINDS, FusedLayer, FusionReport, FusionSummary, VanishedNode
@@ -25,6 +27,12 @@ __all__ = [
     "op_letter",
     "short_pattern",
     "draw_stages",
+    "compare_engines",
+    "EngineComparison",
+    "ComparedGroup",
+    "lint",
+    "Lint",
+    "Lints",
 ]
 
 

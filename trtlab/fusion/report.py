@@ -339,6 +339,12 @@ class FusionReport:
 
         return draw_report(self, highlight=highlight, mode=mode, **kw)
 
+    def lints(self, reformat_pct: float = 5.0):
+        """Findings worth a second look, explained: a :class:`~trtlab.fusion.lints.Lints` table."""
+        from .lints import lint
+
+        return lint(self, reformat_pct=reformat_pct)
+
 
 def _shorten(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
