@@ -194,7 +194,7 @@ class EngineComparison:
             cells = []
             for side in (ta, tb):
                 n, t = side.by_precision.get(p, (0, None))
-                cells.append(f"{n} layers" + ("" if t is None else f", {t:.4f} ms"))
+                cells.append(f"{n} layer{'' if n == 1 else 's'}" + ("" if t is None else f", {t:.4f} ms"))
             out.append((f"computes in {p}", *cells))
         return out
 
