@@ -19,9 +19,11 @@ import networkx as nx
 
 from ..errors import ConfigError, TrtlabError
 from .colors import COLLAPSED_COLOR, lighten, op_color
-from .drawing import Drawing, new_figure
+from .contract import OVERVIEW_TARGET, contract, prefix_blocks
+from .drawing import MAX_WIDTH_IN, Drawing, new_figure
 from .layout import check_direction, compute_layout, fold_layout
-from .render import draw_dag, figure_size_for
+from .render import draw_dag, figure_size_for, set_title
+from .text import CHAR_IN, path_tail, wrap
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph import OnnxGraph
@@ -30,16 +32,12 @@ __all__ = ["draw_onnx_graph", "OVERVIEW_NODES"]
 
 #: above this many nodes, ``overview=None`` switches to an overview
 OVERVIEW_NODES = 300
-#: an overview by name prefix draws between this many boxes ...
-OVERVIEW_MIN = 8
-#: ... and this many (a screenful); otherwise the overview draws every node as a marker
-OVERVIEW_TARGET = 60
 _MAX_LEGEND = 30
-_NAME_CHARS = 24
 
 Highlight = Union[str, Iterable[str], Callable[[object], bool], tuple[str, int], None]
 
 _BLOCK_OUTLINE = "#6a51a3"
+_BODY_W = 4.0  # inches beside the graph for expanded If/Loop/Scan bodies
 _BODY_OUTLINE = "#a0309a"
 
 
@@ -53,22 +51,6 @@ def _op(G: nx.DiGraph, v: Hashable) -> str:
 def _subgraphs(G: nx.DiGraph, v: Hashable) -> dict:
     info = G.nodes[v].get("info")
     return dict(getattr(info, "subgraphs", None) or {})
-
-
-def _short(name: str, limit: int = _NAME_CHARS) -> str:
-    """A node name short enough for a label: the tail of a long path-like name."""
-    s = str(name).strip("/")
-    if len(s) <= limit:
-        return s
-    parts = s.split("/")
-    tail = parts[-1]
-    for p in reversed(parts[:-1]):
-        if len(p) + 1 + len(tail) > limit - 1:
-            break
-        tail = p + "/" + tail
-    if len(tail) > limit - 1:
-        tail = tail[-(limit - 1):]
-    return "\u2026" + tail
 
 
 def _unknown(name: object, choices: Iterable[str], what: str = "node") -> ConfigError:
@@ -153,60 +135,18 @@ def _collapse_map(G: nx.DiGraph, collapse: str | Iterable[str]) -> dict:
     return block
 
 
-def _prefix_map(G: nx.DiGraph, max_nodes: int, target: int | None = None) -> dict | None:
-    """Blocks by name prefix (``a/b/...`` -> ``a/``, ``a/b/``, ...) for an overview.
-
-    Picks the deepest prefix depth that leaves between ``OVERVIEW_MIN`` and ``target`` boxes
-    (a screenful that still says something) and at least halves the node count. Returns
-    node -> block, or None when no depth does (the overview then draws markers).
-    """
-    target = min(max_nodes, OVERVIEW_TARGET if target is None else target)
-    parts = {v: str(v).strip("/").split("/") for v in G}
-    n = len(parts)
-    best = None
-    for depth in range(1, 6):
-        keys = {v: "/".join(p[:depth]) + "/" if len(p) > depth else None for v, p in parts.items()}
-        sizes = Counter(k for k in keys.values() if k is not None)
-        mapping = {v: k for v, k in keys.items() if k is not None and sizes[k] > 1}
-        if not mapping:
-            break
-        count = n - len(mapping) + len(set(mapping.values()))
-        if OVERVIEW_MIN <= count <= target and count <= n / 2:
-            best = mapping
-    return best
-
-
-def _contract(G: nx.DiGraph, block: dict) -> tuple[nx.DiGraph, dict]:
-    """G with each block's nodes merged into one node; returns (graph, block key -> members).
-
-    Written here rather than with networkx.quotient_graph, which compares every pair of blocks
-    (quadratic) and is slow for thousands of nodes.
-    """
+def _contract_blocks(G: nx.DiGraph, block: dict) -> tuple[nx.DiGraph, dict]:
+    """G with each block of two or more nodes merged into one box; (graph, box -> members)."""
     sizes = Counter(block.values())
-    key_of = {}
-    members: dict = {}
-    for v in G:
+
+    def box(v):
         k = block.get(v)
         if k is None or sizes[k] < 2:
-            key_of[v] = v
-            continue
-        box = k if k not in G else f"{k} (block)"
-        key_of[v] = box
-        members.setdefault(box, []).append(v)
-    H = nx.DiGraph()
-    for v in G:
-        b = key_of[v]
-        if b not in H:
-            H.add_node(b, **({"block": members[b]} if b in members else dict(G.nodes[v])))
-    for u, v, d in G.edges(data=True):
-        a, b = key_of[u], key_of[v]
-        if a == b:
-            continue
-        if H.has_edge(a, b):
-            H.edges[a, b]["tensors"] = H.edges[a, b].get("tensors", []) + list(d.get("tensors", []))
-        else:
-            H.add_edge(a, b, tensors=list(d.get("tensors", [])))
-    return H, members
+            return v
+        return k if k not in G else f"{k} (block)"
+
+    H, members = contract(G, box)
+    return H, {k: ms for k, ms in members.items() if "block" in H.nodes[k]}
 
 
 def _shape_label(tensors) -> str:
@@ -307,10 +247,10 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
     if overview is None:
         overview = len(G) - len(block) > OVERVIEW_NODES
     if overview and not block and overview != "markers":
-        block = _prefix_map(G, OVERVIEW_NODES) or {}
+        block = prefix_blocks(G, target=min(OVERVIEW_NODES, OVERVIEW_TARGET)) or {}
         if block:
             mode = "prefix"
-    H, members = _contract(G, block) if block else (G, {})
+    H, members = _contract_blocks(G, block) if block else (G, {})
     if overview and (overview == "markers" or len(H) > OVERVIEW_NODES):
         mode = "markers"
     if mode == "prefix":
@@ -347,13 +287,13 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
             colors[v] = lighten(op_color(ops.most_common(1)[0][0]), 0.6)
             outlines[v] = _BLOCK_OUTLINE
             top = ", ".join(f"{c} {o}" for o, c in ops.most_common(2))
-            labels[v] = f"{_short(v)}\n{len(members[v])} nodes: {top}"
+            labels[v] = f"{path_tail(v)}\n{len(members[v])} nodes: {top}"
             continue
         op = _op(G, v)
         op_count[op] += 1
         colors[v] = op_color(op)
         body = _subgraphs(G, v)
-        labels[v] = f"{op}{' [+body]' if body else ''}\n{_short(v)}"
+        labels[v] = f"{op}{' [+body]' if body else ''}\n{path_tail(v)}"
         if body:
             outlines[v] = _BODY_OUTLINE
     legend_map = None
@@ -384,17 +324,18 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
         layout = fold_layout(layout)  # deep graphs: side-by-side bands instead of one thin line
     own_figure = ax is None
     if own_figure:
-        size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None,
-                                          edge_labels=bool(edge_labels))
         legend_w = (2.0 if labelled else 1.6) if legend_map is not None else 0.0
-        body_w = 5.0 if expand else 0.0
+        body_w = _BODY_W if expand else 0.0
+        size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None,
+                                          edge_labels=bool(edge_labels),
+                                          max_width=max(3.0, MAX_WIDTH_IN - legend_w - body_w))
         if expand:
             size = (size[0] + body_w, max(size[1], 4.0 * len(expand)))
         if legend_map is not None:  # room for the legend beside the graph
             size = (size[0], max(size[1], 0.21 * len(legend_map) + 0.9))
-        title_lines = title.split("\n") if title else []
-        title_h = 0.12 + 0.2 * len(title_lines)
-        size = (max(size[0], 0.09 * max(map(len, title_lines), default=0)), size[1])
+        if title:  # titles wrap to the graph's width rather than widen the picture
+            title = wrap(title, int((size[0] - legend_w - body_w) / CHAR_IN))
+        title_h = 0.12 + 0.2 * len(title.split("\n") if title else [])
         fig = new_figure(size)
         main_w = max(0.3, (size[0] - legend_w - body_w) / size[0])
         ax = fig.add_axes((0.01, 0.0, main_w - 0.01, 1.0 - title_h / size[1]))
@@ -411,7 +352,7 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
             outlines=outlines, legend_title="op type" if legend_map else None,
         )
     if title:
-        ax.set_title(title, loc="left", fontsize=10)
+        set_title(ax, title)
 
     if expand:
         _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure)
@@ -426,7 +367,7 @@ def _add_io(graph, H: nx.DiGraph, node_of: dict) -> tuple[nx.DiGraph, dict]:
 
     def io_label(kind: str, t) -> str:
         shape = t.shape_str() if hasattr(t, "shape_str") else "?"
-        return f"{kind} {_short(t.name)}\n{t.dtype or '?'}[{shape}]"
+        return f"{kind} {path_tail(t.name)}\n{t.dtype or '?'}[{shape}]"
 
     def key(kind: str, name: str) -> str:
         k = f"{kind}:{name}"
@@ -462,7 +403,7 @@ def _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure) -> None:
     bodies = [(e, attr, sub) for e in expand for attr, sub in _subgraphs(G, e).items()]
     k = len(bodies)
     w_in = fig.get_figwidth()
-    left = 1.0 - 5.0 / w_in if own_figure else 0.78
+    left = 1.0 - _BODY_W / w_in if own_figure else 0.78
     width = 0.98 - left
     for i, (e, attr, sub) in enumerate(bodies):
         top = 1.0 - i / k

@@ -5,12 +5,11 @@ from __future__ import annotations
 import html
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..draw import Drawing
+from ..draw.fusion_view import draw_report
 from ..errors import MappingError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..draw import Drawing
 
 __all__ = ["FusedLayer", "VanishedNode", "FusionSummary", "FusionReport", "KINDS"]
 
@@ -300,7 +299,8 @@ class FusionReport:
     def draw(self, highlight: int | str | None = None, mode: str = "side-by-side", **kw) -> "Drawing":
         """Before/after picture.
 
-        ``mode``: ``"side-by-side"`` (ONNX graph | engine graph, same colour = same engine layer),
+        ``mode``: ``"side-by-side"`` (ONNX graph | engine graph, coloured by fusion kind; the ONNX
+        nodes of one engine layer are boxed and numbered ``#layer`` like the layer),
         ``"overlay"`` (the ONNX graph coloured and boxed by engine layer) or ``"stages"`` (before
         fusion / after vertical fusion / after horizontal fusion). ``highlight``: one engine layer
         by index or name, or the name of an ONNX node it absorbed; its ONNX nodes are highlighted.
@@ -310,8 +310,6 @@ class FusionReport:
         ``inception_3a/`` in both panels when names have that structure, else small markers;
         True/"prefix" to force the boxes; "markers" or False for every node).
         """
-        from .view import draw_report
-
         return draw_report(self, highlight=highlight, mode=mode, **kw)
 
 
