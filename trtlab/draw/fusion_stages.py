@@ -15,9 +15,10 @@ from .fusion_graphs import (
     INSERTED_KINDS, focus_nodes, is_pseudo, junctions, resolve_highlight, shown_layers, unit_graph, with_io,
 )
 from .fusion_panels import LABEL_LIMIT, cluster
+from .frame import frame
 from .fusion_style import (
-    GROUP_OUTLINE, PSEUDO_COLOR, PSEUDO_OUTLINE, frame, highlight_outline, kind_color, layer_label,
-    legend_entries, pseudo_label,
+    GROUP_OUTLINE, PSEUDO_COLOR, PSEUDO_OUTLINE, highlight_outline, kind_color, layer_label, legend_entries,
+    pseudo_label,
 )
 from .layout import compute_layout
 from .render import Group, draw_dag

@@ -1,5 +1,4 @@
-"""Look of the fusion pictures: colours by fusion kind, labels, counts, and the figure frame that
-fits several panels into a notebook's width.
+"""Look of the fusion pictures: colours by fusion kind, labels, counts, and counts.
 
 Colour says what kind of fusion made a layer (one legend for the whole picture); which ONNX
 nodes form one engine layer is drawn, not coloured: an outlined box around them, and the layer's
@@ -8,24 +7,20 @@ number (``#12``) on its ONNX nodes and on the engine node.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from matplotlib.patches import Patch
-
 from .colors import op_color
-from .drawing import MAX_WIDTH_IN, new_figure
 from .fusion_graphs import INSERTED_KINDS, is_pseudo, shown_layers
-from .render import HIGHLIGHT_COLOR, OUTLINE_COLOR, figure_size_for
-from .text import CHAR_IN, literal, tail, wrap
+from .render import HIGHLIGHT_COLOR
+from .text import tail
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..fusion import FusedLayer, FusionReport
 
 __all__ = ["KIND_COLORS", "kind_color", "layer_colors", "legend_entries", "layer_label", "onnx_label", "pseudo_label",
-           "count_sentence", "kind_counts", "frame"]
+           "count_sentence", "kind_counts"]
 
 #: fill per fusion kind; "single" is a layer of one ONNX node (nothing fused)
 KIND_COLORS: dict[str, str] = {
@@ -132,94 +127,6 @@ def _local_count_sentence(report: FusionReport) -> str:
     if len(shown) < total:
         parts.append(f"{total - len(shown)} copies for other shape profiles left out")
     return "; ".join(parts)
-
-
-# ---------------------------------------------------------------------- the frame
-_HEAD_FONT = 11
-_GAP_IN = 0.15
-_MARGIN_IN = 0.08  # text keeps this far from the picture's left edge
-_MIN_SCALE = 0.62  # narrower than this share of their natural width, panels are stacked instead
-
-
-def _lines(text: str | None, width_in: float, fontsize: float) -> tuple[str, int]:
-    if not text:
-        return "", 0
-    wrapped = wrap(text, int(width_in / (CHAR_IN * fontsize / 10)))
-    return wrapped, wrapped.count("\n") + 1
-
-
-def _arrange(layouts, labelled: bool, figsize) -> tuple[list[tuple[float, float]], bool]:
-    """Panel sizes (inches) and whether they are stacked (True) or side by side."""
-    if figsize is not None:
-        w, h = figsize
-        return [(w / len(layouts), h)] * len(layouts), False
-    sizes = [figure_size_for(lay, labelled=labelled, max_width=MAX_WIDTH_IN, max_height=36.0) for lay in layouts]
-    total = sum(w for w, _ in sizes) + _GAP_IN * (len(sizes) - 1)
-    if total <= MAX_WIDTH_IN:
-        return sizes, False
-    scale = (MAX_WIDTH_IN - _GAP_IN * (len(sizes) - 1)) / (total - _GAP_IN * (len(sizes) - 1))
-    if scale >= _MIN_SCALE or len(sizes) == 1:
-        return [(w * scale, h) for w, h in sizes], False
-    return sizes, True
-
-
-def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str],
-          legend: Mapping[str, str] | None = None, note: str | None = None):
-    """A figure at most :data:`MAX_WIDTH_IN` wide with one axes per layout: side by side when they
-    fit (scaled down a little if needed), else stacked. Above the panels: the wrapped ``head``,
-    an optional red ``note`` and a one-row-per-fit legend; each panel gets its wrapped title.
-    Returns (figure, axes)."""
-    sizes, stacked = _arrange(layouts, labelled, figsize)
-    width = max(w for w, _ in sizes) if stacked else sum(w for w, _ in sizes) + _GAP_IN * (len(sizes) - 1)
-    width = max(width, 4.0)
-    head, head_lines = _lines(head, width - 2 * _MARGIN_IN, _HEAD_FONT * 1.08)  # bold is wider
-    note, note_lines = _lines(note, width, 9)
-    ncol, legend_rows = _legend_grid(legend, width)
-    title_h = [0.12 + 0.19 * _lines(t, w - _MARGIN_IN, 10)[1] for t, (w, _) in zip(panel_titles, sizes)]
-    top_h = 0.1 + 0.23 * head_lines + 0.17 * note_lines + 0.24 * legend_rows
-    if stacked:
-        height = top_h + sum(th + h for th, (_, h) in zip(title_h, sizes))
-    else:
-        height = top_h + max(title_h) + max(h for _, h in sizes)
-    fig = new_figure((width, height))
-    axes = []
-    x, y = 0.0, height - top_h
-    for (w, h), th, title in zip(sizes, title_h, panel_titles):
-        top = y - (th if stacked else max(title_h))
-        ax = fig.add_axes((x / width, (top - h) / height, w / width, h / height))
-        fig.text((x + _MARGIN_IN) / width, (y - 0.06) / height, literal(_lines(title, w - _MARGIN_IN, 10)[0]),
-                 ha="left", va="top", fontsize=10)
-        axes.append(ax)
-        if stacked:
-            y = top - h
-        else:
-            x += w + _GAP_IN
-    _write_header(fig, height, head, note, head_lines, note_lines, legend, ncol)
-    return fig, axes
-
-
-def _legend_grid(legend, width: float) -> tuple[int, int]:
-    if not legend:
-        return 1, 0
-    entry_in = max(len(label) for label in legend) * 0.068 + 0.45
-    ncol = max(1, min(len(legend), int(width // entry_in)))
-    return ncol, math.ceil(len(legend) / ncol)
-
-
-def _write_header(fig, height, head, note, head_lines, note_lines, legend, ncol) -> None:
-    y = 1 - 0.06 / height
-    x = _MARGIN_IN / fig.get_figwidth()
-    if head:
-        fig.text(x, y, literal(head), ha="left", va="top", fontsize=_HEAD_FONT, fontweight="bold")
-        y -= 0.23 * head_lines / height
-    if note:
-        fig.text(x, y, literal(note), ha="left", va="top", fontsize=9, color=UNACCOUNTED_OUTLINE)
-        y -= 0.17 * note_lines / height
-    if legend:
-        handles = [Patch(facecolor=c, edgecolor=OUTLINE_COLOR, linewidth=0.6, label=literal(lbl))
-                   for lbl, c in legend.items()]
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x * 0.5, y), ncol=ncol, frameon=False,
-                   fontsize=8.5, handlelength=1.4, columnspacing=1.0, borderaxespad=0.1, borderpad=0.1)
 
 
 def highlight_outline(r: FusedLayer, hl_layer: FusedLayer | None) -> str:

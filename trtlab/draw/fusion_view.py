@@ -20,9 +20,8 @@ from .drawing import Drawing
 from .fusion_graphs import engine_graph, focus_nodes, is_pseudo, resolve_highlight, with_io
 from .fusion_panels import LABEL_LIMIT, engine_panel, onnx_panel
 from .fusion_stages import draw_stages
-from .fusion_style import (
-    UNMAPPED_COLOR, count_sentence, frame, kind_counts, legend_entries,
-)
+from .frame import frame
+from .fusion_style import UNMAPPED_COLOR, count_sentence, kind_counts, legend_entries
 from .layout import compute_layout
 from .render import draw_dag
 from .text import tail
