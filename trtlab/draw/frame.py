@@ -12,9 +12,11 @@ from .drawing import MAX_WIDTH_IN, new_figure
 from .render import OUTLINE_COLOR, figure_size_for
 from .text import CHAR_IN, literal, wrap
 
-__all__ = ["frame"]
+__all__ = ["frame", "size_for_labels"]
 
 NOTE_COLOR = "#c0392b"
+#: panels that need more room for their labels grow up to this tall (inches); the notebook scrolls
+MAX_HEIGHT_IN = 90.0
 _HEAD_FONT = 11
 _GAP_IN = 0.15
 _MARGIN_IN = 0.08  # text keeps this far from the picture's left edge
@@ -28,12 +30,14 @@ def _lines(text: str | None, width_in: float, fontsize: float) -> tuple[str, int
     return wrapped, wrapped.count("\n") + 1
 
 
-def _arrange(layouts, labelled: bool, figsize) -> tuple[list[tuple[float, float]], bool]:
+def _arrange(layouts, labelled: bool, figsize, min_sizes=None) -> tuple[list[tuple[float, float]], bool]:
     """Panel sizes (inches) and whether they are stacked (True) or side by side."""
     if figsize is not None:
         w, h = figsize
         return [(w / len(layouts), h)] * len(layouts), False
     sizes = [figure_size_for(lay, labelled=labelled, max_width=MAX_WIDTH_IN, max_height=36.0) for lay in layouts]
+    if min_sizes is not None:
+        sizes = [(min(MAX_WIDTH_IN, max(w, mw)), min(MAX_HEIGHT_IN, max(h, mh))) for (w, h), (mw, mh) in zip(sizes, min_sizes)]
     total = sum(w for w, _ in sizes) + _GAP_IN * (len(sizes) - 1)
     if total <= MAX_WIDTH_IN:
         return sizes, False
@@ -44,12 +48,13 @@ def _arrange(layouts, labelled: bool, figsize) -> tuple[list[tuple[float, float]
 
 
 def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str],
-          legend: Mapping[str, str] | None = None, note: str | None = None):
+          legend: Mapping[str, str] | None = None, note: str | None = None, min_sizes=None):
     """A figure at most :data:`MAX_WIDTH_IN` wide with one axes per layout: side by side when they
     fit (scaled down a little if needed), else stacked. Above the panels: the wrapped ``head``,
     an optional red ``note`` and a one-row-per-fit legend; each panel gets its wrapped title.
-    Returns (figure, axes)."""
-    sizes, stacked = _arrange(layouts, labelled, figsize)
+    ``min_sizes`` ((width, height) inches per panel) enlarge panels whose labels need more room. Returns
+    (figure, axes)."""
+    sizes, stacked = _arrange(layouts, labelled, figsize, min_sizes)
     width = max(w for w, _ in sizes) if stacked else sum(w for w, _ in sizes) + _GAP_IN * (len(sizes) - 1)
     width = max(width, 4.0)
     head, head_lines = _lines(head, width - 2 * _MARGIN_IN, _HEAD_FONT * 1.08)  # bold is wider
@@ -100,3 +105,17 @@ def _write_header(fig, height, head, note, head_lines, note_lines, legend, ncol)
                    for lbl, c in legend.items()]
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x * 0.5, y), ncol=ncol, frameon=False,
                    fontsize=8.5, handlelength=1.4, columnspacing=1.0, borderaxespad=0.1, borderpad=0.1)
+
+
+def size_for_labels(layout, labels, *, font: float = 8.0) -> tuple[float, float]:
+    """The panel size (inches) at which the largest of ``labels`` fits its node box at ``font`` pt
+    in a top-to-bottom layout (a box may take 0.92 of a layout unit across, 0.62 along)."""
+    labels = [str(text) for text in labels]
+    if not labels or layout.direction not in ("TB", "BT"):
+        return (0.0, 0.0)
+    chars = max(len(line) for text in labels for line in text.split("\n"))
+    lines = max(text.count("\n") + 1 for text in labels)
+    xmin, xmax, ymin, ymax = layout.extent()
+    width = (xmax - xmin + 1.4) * (chars * CHAR_IN * font / 10 + 0.15) / 0.92
+    height = (ymax - ymin + 1.4) * (lines * 1.22 + 0.8) / 72 * font / 0.62
+    return (width, height)

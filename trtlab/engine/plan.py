@@ -16,10 +16,12 @@ from functools import cached_property, lru_cache
 
 import networkx as nx
 
+from ..draw import Drawing
+from ..draw.engine_view import draw_plan
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
 from ._source import gc_paused, read_source
-from .names import is_reformat_name, split_profile_suffix
+from .names import is_reformat_name, parse_layer_name, split_profile_suffix
 
 __all__ = [
     "EngineTensor",
@@ -285,6 +287,23 @@ class EnginePlan:
                   f"source {self.source}, verbosity {self.verbosity}",
             notes=[self.note or "", f"I/O: {shorten(io, 400)}" if io else ""],
         )
+
+    def draw(self, profile=None, color_by: str = "kind", **kw) -> Drawing:
+        """The engine graph from this layer information alone (no ONNX model needed).
+
+        One box per layer: ``#index`` and layer type, its name (shortened, both ends kept), its
+        precision and, with ``profile`` (a :class:`~trtlab.engine.Profile`), its time per
+        inference and share of the total; tensor shapes and data types on the edges.
+        ``color_by``: ``"kind"`` (fusion kind read from the layer name), ``"time"`` (heat, needs
+        ``profile``) or ``"precision"``. Keywords: ``highlight`` (layer index, name or uid: red
+        outline, the rest dimmed), ``direction`` (``"TB"`` or ``"LR"``), ``show_shapes``,
+        ``overview`` (None: automatic above 300 layers - one box per name prefix when names have
+        ``a/b/...`` structure, else markers; True/"prefix", "markers", False), ``figsize``,
+        ``title``. Sync layers (no kernel) and other shape profiles' copies are left out.
+        """
+        kinds = {layer.uid: ("sync" if layer.is_sync else "reformat" if layer.is_reformat
+                             else parse_layer_name(layer.base_name).kind) for layer in self.layers}
+        return draw_plan(self, kinds=kinds, profile=profile, color_by=color_by, **kw)
 
 
 def _build_graph(layers: list[EngineLayer]) -> nx.DiGraph:
