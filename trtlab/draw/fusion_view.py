@@ -132,7 +132,7 @@ def _overview(report, keep, blocks, hl_layer, focus, direction, figsize, title) 
     engine = engine_graph(report, focus)
     engine_block = _engine_blocks(report, engine, blocks)
     engine_blocks, engine_members = contract(engine, engine_block.get, bridge=True)
-    labels1 = {b: f"{tail(b, 22)}\n{len(onnx_members[b])} nodes" for b in onnx_blocks}
+    labels1 = {b: f"{tail(b, 22)}\n{_count(len(onnx_members[b]), 'node')}" for b in onnx_blocks}
     labels2 = {b: _block_text(b, [report.layers[i] for i in engine_members[b]]) for b in engine_blocks}
     highlighted = set()
     if hl_layer is not None and hl_layer.onnx_nodes:
@@ -185,4 +185,8 @@ def _block_text(block, layers: list) -> str:
     patterns = " ".join(f"{s}\u00d7{n}" if n > 1 else s for s, n in common)
     reformats = len(layers) - len(computing)
     extra = f" +{reformats} RF" if reformats else ""
-    return f"{tail(block, 22)}\n{len(computing)} layers{extra}\n{patterns}"
+    return f"{tail(block, 22)}\n{_count(len(computing), 'layer')}{extra}\n{patterns}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")

@@ -329,7 +329,9 @@ def draw_dag(
             continue
         lo = (xy[members] - half[members]).min(axis=0)
         hi = (xy[members] + half[members]).max(axis=0)
-        pad = np.array([0.09 / sx, 0.09 / sy])
+        # an outline box hugs its nodes, so boxes of neighbouring groups do not overlap
+        pad_in = 0.09 if g.style in ("dashed", "filled") else 0.03
+        pad = np.array([pad_in / sx, pad_in / sy])
         lo, hi = lo - pad, hi + pad
         filled = g.style == "filled"
         patch = FancyBboxPatch(
