@@ -171,3 +171,31 @@ def test_overview_one_box_per_block_in_both_panels(googlenet, googlenet_profile,
     d.close()
     with pytest.raises(ConfigError, match="overview="):
         report.draw(overview="zoom")
+
+
+def _png_width(png: bytes) -> int:
+    return int.from_bytes(png[16:20], "big")  # the IHDR chunk's width
+
+
+def test_every_picture_fits_a_notebook_output_area(resnet18, googlenet, googlenet_profile, layerinfo):
+    """JupyterLab's output area is 968 px wide at 1400 px; pictures render at 100 dpi."""
+    from trtlab.draw import plots
+    from trtlab.engine import load_profile
+
+    report = map_fusion(googlenet, googlenet_profile)
+    resnet = map_fusion(resnet18, load_layer_info(layerinfo("resnet18-a100-fp16")))
+    drawings = [
+        report.draw(mode="stages", focus="^inception_3a/"),  # was 1345 px wide
+        report.draw(mode="stages"),
+        report.draw(focus=r"^(inception_3a/|pool2/)"),
+        report.draw(overview=True),
+        resnet.draw(),
+        resnet.draw(mode="overlay"),
+        googlenet.draw(),
+        resnet.plan.draw(profile=load_profile(layerinfo("resnet18-a100-fp16", "profile"))),
+        plots.compare_profiles(load_profile(layerinfo("resnet18-a100-fp32", "profile")),
+                               load_profile(layerinfo("resnet18-a100-fp16", "profile"))),
+    ]
+    for d in drawings:
+        assert _png_width(d.to_png()) <= 968, d
+        d.close()

@@ -202,7 +202,7 @@ def compare_profiles(
         tb[layer.name] += _layer_ms(layer)
     names = sorted(set(ta) | set(tb), key=lambda n: -max(ta.get(n, 0.0), tb.get(n, 0.0)))[:top]
     labels = tuple(literal(label) for label in labels)
-    fig = _figure((MAX_WIDTH_IN, 1.4 + 0.36 * len(names)))
+    fig = _figure((MAX_WIDTH_IN - 0.4, 1.4 + 0.36 * len(names)))  # saving trims to the content plus a margin
     gs = fig.add_gridspec(1, 2, width_ratios=[1, 3.2])
     ax0 = fig.add_subplot(gs[0])
     totals = [sum(ta.values()), sum(tb.values())]
@@ -241,7 +241,7 @@ def compare_counts(
         raise ConfigError("compare_counts needs at least one engine: {label: {category: value}}")
     cats = sorted({c for m in counts.values() for c in m})
     n = len(counts)
-    fig = _figure((min(MAX_WIDTH_IN, max(5, 1.1 * len(cats) + 2)), 3.4))
+    fig = _figure((min(MAX_WIDTH_IN - 0.4, max(5, 1.1 * len(cats) + 2)), 3.4))
     ax = fig.add_subplot()
     x = np.arange(len(cats))
     width = 0.8 / n
