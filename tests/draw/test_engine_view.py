@@ -7,7 +7,6 @@ import pytest
 
 import trtlab
 from trtlab.draw.fusion_style import KIND_COLORS
-from trtlab.engine import parse_layer_name
 from trtlab.errors import ConfigError
 
 
@@ -35,9 +34,8 @@ def test_every_layer_is_drawn_with_type_precision_and_kind_colour(resnet_fp16, o
     assert set(art.nodes) == {layer.uid for layer in plan.layers}
     for layer in plan.layers:
         text = _label(art, layer.uid)
-        assert text.startswith(f"#{layer.index} {layer.layer_type}") and layer.precision in text
-        kind = "reformat" if layer.is_reformat else parse_layer_name(layer.name).kind
-        assert _hex(art, layer.uid) == KIND_COLORS[kind]
+        assert text.startswith(f"#{layer.index} {layer.layer_type}") and layer.compute_precision in text
+        assert _hex(art, layer.uid) == KIND_COLORS[str(layer.kind)]
     legend = [t.get_text() for t in d.figure.legends[0].get_texts()]
     assert any(t.startswith("vertical") for t in legend)
     assert d.figure.get_figwidth() <= 9.6
@@ -80,7 +78,7 @@ def test_colour_by_precision_on_an_int8_engine(fixtures, output_dir):
     art = d.panels["engine"]
     by_precision = {}
     for layer in plan.layers:
-        by_precision.setdefault(layer.precision, set()).add(_hex(art, layer.uid))
+        by_precision.setdefault(layer.compute_precision, set()).add(_hex(art, layer.uid))
     assert {"INT8", "FP16"} <= set(by_precision) and all(len(c) == 1 for c in by_precision.values())
     assert len(set.union(*by_precision.values())) == len(by_precision)
     d.close()

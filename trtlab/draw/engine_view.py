@@ -6,14 +6,13 @@ and, with a profile, its time per inference and share of the total. Tensor shape
 the edges. Colour by fusion kind, by time (heat) or by precision, with a legend. Plans too big to
 label become an overview: one box per name prefix when names have that structure, else markers.
 
-Reads an :class:`trtlab.engine.EnginePlan` through its attributes; the caller passes each layer's
-fusion kind (``kinds``), so drawing does not import the engine package (which imports drawing).
+Reads an :class:`trtlab.engine.EnginePlan` through its attributes, so drawing does not import the
+engine package (which imports drawing).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -49,9 +48,9 @@ _HEAT = colormaps["YlOrRd"]
 _HEAT_BINS = (0.0, 0.01, 0.03, 0.1, 0.3)  # lower edges of the time-share bins of the heat colours
 
 
-def draw_plan(plan: EnginePlan, *, kinds: Mapping[str, str], profile: Profile | None = None,
-              color_by: str = "kind", highlight=None, direction: str = "TB", show_shapes: bool = True,
-              overview=None, figsize=None, title: str | None = None, counts: str | None = None) -> Drawing:
+def draw_plan(plan: EnginePlan, *, profile: Profile | None = None, color_by: str = "kind", highlight=None,
+              direction: str = "TB", show_shapes: bool = True, overview=None, figsize=None,
+              title: str | None = None) -> Drawing:
     """Draw the engine graph of ``plan``; see :meth:`trtlab.engine.EnginePlan.draw`."""
     if color_by not in COLOR_BY:
         raise ConfigError(f"color_by={color_by!r} is not one of {', '.join(map(repr, COLOR_BY))}")
@@ -61,14 +60,13 @@ def draw_plan(plan: EnginePlan, *, kinds: Mapping[str, str], profile: Profile | 
         raise ConfigError(f"overview={overview!r} is not one of None (automatic), True, False, 'prefix', 'markers'")
     direction = check_direction(direction)
     with boundary(TrtlabError, "drawing the engine plan", "Try overview=True."):
-        return _draw_plan(plan, kinds, profile, color_by, highlight, direction, show_shapes, overview,
-                          figsize, title, counts)
+        return _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, overview, figsize, title)
 
 
 def _shown(plan: EnginePlan) -> list:
     """The layers drawn: no sync layers (they run no kernel), and of an engine with several shape
     profiles only the first profile's copy of each layer."""
-    layers = [layer for layer in plan.layers if not layer.is_sync]
+    layers = [layer for layer in plan.layers if layer.kind != "sync"]
     profiles = {layer.profile_index for layer in layers}
     if len(profiles) > 1:
         first = None if None in profiles else min(profiles)
@@ -107,8 +105,7 @@ def _resolve(plan: EnginePlan, graph: nx.DiGraph, highlight) -> set:
     return {uid}
 
 
-def _draw_plan(plan, kinds, profile, color_by, highlight, direction, show_shapes, overview, figsize,
-               title, counts) -> Drawing:
+def _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, overview, figsize, title) -> Drawing:
     layers = _shown(plan)
     graph = nx.DiGraph(plan.nx.subgraph(layer.uid for layer in layers))
     times = _times(plan, profile)
@@ -118,12 +115,12 @@ def _draw_plan(plan, kinds, profile, color_by, highlight, direction, show_shapes
     if overview is None:
         overview = len(graph) > LABEL_LIMIT
     blocks = prefix_blocks(graph) if overview and overview != "markers" else None
-    head = title or f"Engine plan: {counts or _counts(plan, layers)}" + (
+    head = title or f"Engine plan: {_counts(plan, layers)}" + (
         f"; {total:.3f} ms per inference (sum of layer times)" if times else "")
     if blocks:
         return _draw_overview(graph, blocks, by_uid, times, marked, direction, figsize, head)
     labelled = bool(overview is False or (not overview and len(graph) <= LABEL_LIMIT))
-    colors, legend = _colors(graph, by_uid, kinds, times, total, color_by)
+    colors, legend = _colors(graph, by_uid, times, total, color_by)
     labels = {uid: _label(by_uid[uid], times.get(uid), total) for uid in graph} if labelled else None
     edge_labels = _shapes(graph, by_uid) if (show_shapes and labelled) else None
     layout = compute_layout(graph, direction)
@@ -140,25 +137,17 @@ def _draw_plan(plan, kinds, profile, color_by, highlight, direction, show_shapes
 
 
 def _counts(plan: EnginePlan, layers: list) -> str:
-    """One sentence that counts the plan's layers and names what is left out."""
-    counts = getattr(plan, "counts", None)
-    if callable(counts):
-        return counts().sentence()
-    reformat = sum(layer.is_reformat for layer in layers)
-    text = f"{len(plan.layers)} engine layers: {len(layers)} drawn ({len(layers) - reformat} computing, {reformat} reformat)"
-    sync = sum(layer.is_sync for layer in plan.layers)
-    if sync:
-        text += f"; {sync} sync layers left out (stream signal/wait: they run no kernel)"
-    others = len(plan.layers) - sync - len(layers)
-    if others:
-        text += f"; {others} copies for other shape profiles left out"
-    return text
+    """The plan's layer counts in one sentence, and what the picture leaves out."""
+    text = plan.counts().sentence()
+    left_out = len(plan.layers) - len(layers)
+    return text + (f"; {left_out} of them not drawn (stream sync layers and other shape profiles' copies)"
+                   if left_out else "")
 
 
 def _label(layer: EngineLayer, ms: float | None, total: float) -> str:
     kind = tail(layer.layer_type or "?", 24)
     lines = [f"#{layer.index} {kind}", middle(layer.name, 28)]
-    facts = [layer.precision or ""]
+    facts = [layer.compute_precision or ""]
     if ms is not None:
         facts.append(f"{ms:.3f} ms" + (f" ({100 * ms / total:.0f}%)" if total > 0 else ""))
     lines.append(" \u00b7 ".join(f for f in facts if f))
@@ -181,14 +170,14 @@ def _shapes(graph: nx.DiGraph, by_uid: dict) -> dict:
     return out
 
 
-def _colors(graph, by_uid, kinds, times, total, color_by) -> tuple[dict, dict]:
+def _colors(graph, by_uid, times, total, color_by) -> tuple[dict, dict]:
     """Node -> fill, and the legend (label -> colour) for ``color_by``."""
     if color_by == "kind":
-        node_kinds = {uid: kinds.get(uid, "single") for uid in graph}
+        node_kinds = {uid: str(by_uid[uid].kind) for uid in graph}
         return ({uid: kind_color(k) for uid, k in node_kinds.items()},
                 legend_entries(set(node_kinds.values())))
     if color_by == "precision":
-        precisions = {uid: by_uid[uid].precision or "?" for uid in graph}
+        precisions = {uid: by_uid[uid].compute_precision or "?" for uid in graph}
         colors = {uid: _precision_color(p) for uid, p in precisions.items()}
         order = [p for p, _ in Counter(precisions.values()).most_common()]
         return colors, {("unknown" if p == "?" else p): _precision_color(p) for p in order}

@@ -19,10 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..fusion import FusedLayer, FusionReport
 
 __all__ = ["focus_nodes", "resolve_highlight", "with_io", "is_pseudo", "junctions", "unit_graph",
-           "shown_layers", "engine_graph", "INSERTED_KINDS"]
-
-#: kinds of layers TensorRT inserted: they absorb no ONNX node
-INSERTED_KINDS = ("reformat", "sync")
+           "shown_layers", "engine_graph"]
 
 
 def focus_nodes(report: FusionReport, focus) -> set:
@@ -163,7 +160,7 @@ def _engine_graph_from_onnx(report: FusionReport, keep: set) -> nx.DiGraph:
     shown = shown_layers(report)
     unit_of: dict = {}
     for r in report.layers:
-        if r.kind not in INSERTED_KINDS and r.index in shown:
+        if not r.is_inserted and r.index in shown:
             for n in r.onnx_nodes:
                 unit_of.setdefault(n, r.index)
     part = with_io(report, keep)

@@ -169,6 +169,8 @@ def engine_panel(report: FusionReport, ax, graph: nx.DiGraph, layout: Layout, hl
         if r.kind == "reformat":
             reformats.append(i)
             colors[i] = outlines[i] = "#ffffff"
+        elif r.is_inserted:  # TensorRT's own layers (Myelin bookkeeping): expected to absorb nothing
+            outlines[i] = PSEUDO_OUTLINE
         elif not r.onnx_nodes:
             colors[i], outlines[i] = UNMAPPED_COLOR, UNACCOUNTED_OUTLINE
         elif r.kind == "horizontal":

@@ -12,7 +12,7 @@ from ..errors import TrtlabError
 from .colors import op_color
 from .drawing import Drawing
 from .fusion_graphs import (
-    INSERTED_KINDS, focus_nodes, is_pseudo, junctions, resolve_highlight, shown_layers, unit_graph, with_io,
+    focus_nodes, is_pseudo, junctions, resolve_highlight, shown_layers, unit_graph, with_io,
 )
 from .fusion_panels import LABEL_LIMIT, cluster
 from .frame import frame
@@ -59,7 +59,7 @@ class _Units:
         self.kinds: set = set()
         shown = shown_layers(report)
         for r in report.layers:
-            if r.kind in INSERTED_KINDS or r.index not in shown or not any(n in keep for n in r.onnx_nodes):
+            if r.is_inserted or r.index not in shown or not any(n in keep for n in r.onnx_nodes):
                 continue
             self._add(report, r, hl_layer)
 

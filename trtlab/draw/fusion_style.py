@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .colors import op_color
-from .fusion_graphs import INSERTED_KINDS, is_pseudo, shown_layers
+from .fusion_graphs import is_pseudo, shown_layers
 from .render import HIGHLIGHT_COLOR
 from .text import tail
 
@@ -29,7 +29,9 @@ KIND_COLORS: dict[str, str] = {
     "pointwise": "#9fdc9f",
     "myelin": "#c9b3e6",
     "single": "#e6ebf1",
+    "noop": "#f5f5f0",
     "reformat": "#9a9a9a",
+    "internal": "#d8c8a8",
     "sync": "#cfcfcf",
 }
 VANISHED_COLOR = "#ffffff"
@@ -45,7 +47,9 @@ _KIND_MEANING = {
     "pointwise": "pointwise fusion",
     "myelin": "Myelin region",
     "single": "one ONNX node, not fused",
+    "noop": "network node run as a no-op (no kernel)",
     "reformat": "reformat (inserted by TensorRT)",
+    "internal": "Myelin internal (bookkeeping)",
 }
 
 
@@ -84,7 +88,7 @@ def layer_label(r: FusedLayer, limit: int = 24) -> str:
         return ""
     head = f"#{r.index} {r.short}" if r.short else f"#{r.index}"
     if not r.onnx_nodes:
-        return f"#{r.index} ?\n{tail(r.name, limit)}"
+        return f"#{r.index} {r.kind if r.is_inserted else '?'}\n{tail(r.name, limit)}"
     if len(r.onnx_nodes) == 1:
         return f"{head}\n{tail(r.onnx_nodes[0], limit)}"
     if r.kind == "horizontal":
@@ -108,34 +112,17 @@ def kind_counts(report: FusionReport, nodes: Iterable) -> str:
 
 
 def count_sentence(report: FusionReport) -> str:
-    """One sentence that counts the engine's layers and names what the pictures leave out."""
-    counts = getattr(report, "counts", None)
-    if callable(counts):
-        return counts().sentence()
-    return _local_count_sentence(report)
-
-
-def _local_count_sentence(report: FusionReport) -> str:
+    """The engine's layer counts in one sentence, and which of its layers no picture shows."""
+    text = report.counts().sentence()
     shown = shown_layers(report)
-    kinds = Counter(r.kind for r in report.layers if r.index in shown)
-    total = len(report.layers)
-    drawn = sum(n for k, n in kinds.items() if k != "sync")
-    computing = drawn - kinds.get("reformat", 0)
-    parts = [f"{total} engine layers: {drawn} drawn ({computing} computing, {kinds.get('reformat', 0)} reformat)"]
-    if kinds.get("sync"):
-        parts.append(f"{kinds['sync']} sync layers left out (stream signal/wait: they run no kernel)")
-    if len(shown) < total:
-        parts.append(f"{total - len(shown)} copies for other shape profiles left out")
-    return "; ".join(parts)
+    left_out = sum(1 for r in report.layers if r.index not in shown or r.kind == "sync")
+    return text + (f"; {left_out} of them not drawn (stream sync layers and other shape profiles' copies)"
+                   if left_out else "")
 
 
 def highlight_outline(r: FusedLayer, hl_layer: FusedLayer | None) -> str:
     """Outline of a fused group's box: red for the highlighted layer, dark grey otherwise."""
     return HIGHLIGHT_COLOR if hl_layer is not None and r.index == hl_layer.index else GROUP_OUTLINE
-
-
-def is_inserted(r: FusedLayer) -> bool:
-    return r.kind in INSERTED_KINDS
 
 
 def layer_colors(report: FusionReport) -> dict[int, str]:
