@@ -26,7 +26,7 @@ from .colors import op_color
 from .contract import contract, prefix_blocks
 from .drawing import Drawing
 from .frame import frame, size_for_labels
-from .fusion_style import kind_color, legend_entries
+from .fusion_style import kind_color, left_out_clause, legend_entries
 from .layout import check_direction, compute_layout, fold_layout
 from .render import draw_dag
 from .text import middle, tail
@@ -115,10 +115,10 @@ def _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, overv
     if overview is None:
         overview = len(graph) > LABEL_LIMIT
     blocks = prefix_blocks(graph) if overview and overview != "markers" else None
-    head = title or f"Engine plan: {_counts(plan, layers)}" + (
-        f"; {total:.3f} ms per inference (sum of layer times)" if times else "")
+    head = title or "Engine plan" + (f": {total:.3f} ms per inference (sum of layer times)" if times else "")
+    subhead = _counts(plan, layers)
     if blocks:
-        return _draw_overview(graph, blocks, by_uid, times, marked, direction, figsize, head)
+        return _draw_overview(graph, blocks, by_uid, times, marked, direction, figsize, head, subhead)
     labelled = bool(overview is False or (not overview and len(graph) <= LABEL_LIMIT))
     colors, legend = _colors(graph, by_uid, times, total, color_by)
     labels = {uid: _label(by_uid[uid], times.get(uid), total) for uid in graph} if labelled else None
@@ -126,7 +126,7 @@ def _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, overv
     layout = compute_layout(graph, direction)
     if not labelled:
         layout = fold_layout(layout)
-    fig, (ax,) = frame([layout], labelled=labelled, figsize=figsize, head=head,
+    fig, (ax,) = frame([layout], labelled=labelled, figsize=figsize, head=head, subhead=subhead,
                        panel_titles=[f"{len(graph)} layers, coloured by {color_by}"
                                      + ("" if labelled else " (too many to label: pass overview=False)")],
                        legend=legend, min_sizes=[size_for_labels(layout, (labels or {}).values())])
@@ -138,10 +138,8 @@ def _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, overv
 
 def _counts(plan: EnginePlan, layers: list) -> str:
     """The plan's layer counts in one sentence, and what the picture leaves out."""
-    text = plan.counts().sentence()
-    left_out = len(plan.layers) - len(layers)
-    return text + (f"; {left_out} of them not drawn (stream sync layers and other shape profiles' copies)"
-                   if left_out else "")
+    sync = sum(1 for layer in plan.layers if layer.kind == "sync")
+    return plan.counts().sentence() + left_out_clause(sync, len(plan.layers) - sync - len(layers))
 
 
 def _label(layer: EngineLayer, ms: float | None, total: float) -> str:
@@ -201,7 +199,7 @@ def _precision_color(precision: str) -> str:
     return PRECISION_COLORS.get(precision) or op_color(precision)
 
 
-def _draw_overview(graph, blocks, by_uid, times, marked, direction, figsize, head) -> Drawing:
+def _draw_overview(graph, blocks, by_uid, times, marked, direction, figsize, head, subhead) -> Drawing:
     """One box per name prefix: how many layers, their main types and their time."""
     boxes, members = contract(graph, blocks.get)
     labels = {}
@@ -215,7 +213,7 @@ def _draw_overview(graph, blocks, by_uid, times, marked, direction, figsize, hea
                        + (f"\n{ms:.3f} ms" if times else ""))
     layout = compute_layout(boxes, direction)
     labelled = len(boxes) <= LABEL_LIMIT
-    fig, (ax,) = frame([layout], labelled=labelled, figsize=figsize, head=head,
+    fig, (ax,) = frame([layout], labelled=labelled, figsize=figsize, head=head, subhead=subhead,
                        panel_titles=[f"overview: {len(graph)} layers in {len(boxes)} boxes by name prefix "
                                      f"(pass overview=False for every layer)"])
     highlighted = {blocks.get(u, u) for u in marked}

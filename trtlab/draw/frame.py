@@ -48,20 +48,22 @@ def _arrange(layouts, labelled: bool, figsize, min_sizes=None) -> tuple[list[tup
 
 
 def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str],
-          legend: Mapping[str, str] | None = None, note: str | None = None, min_sizes=None):
+          legend: Mapping[str, str] | None = None, note: str | None = None, subhead: str | None = None,
+          min_sizes=None):
     """A figure at most :data:`MAX_WIDTH_IN` wide with one axes per layout: side by side when they
     fit (scaled down a little if needed), else stacked. Above the panels: the wrapped ``head``,
-    an optional red ``note`` and a one-row-per-fit legend; each panel gets its wrapped title.
+    an optional ``subhead`` (plain text), an optional red ``note`` and a legend in as few rows as fit; each panel gets its wrapped title.
     ``min_sizes`` ((width, height) inches per panel) enlarge panels whose labels need more room. Returns
     (figure, axes)."""
     sizes, stacked = _arrange(layouts, labelled, figsize, min_sizes)
     width = max(w for w, _ in sizes) if stacked else sum(w for w, _ in sizes) + _GAP_IN * (len(sizes) - 1)
     width = max(width, 4.0)
     head, head_lines = _lines(head, width - 2 * _MARGIN_IN, _HEAD_FONT * 1.08)  # bold is wider
-    note, note_lines = _lines(note, width, 9)
+    note, note_lines = _lines(note, width - 2 * _MARGIN_IN, 9)
+    subhead, sub_lines = _lines(subhead, width - 2 * _MARGIN_IN, 9.5)
     ncol, legend_rows = _legend_grid(legend, width)
     title_h = [0.12 + 0.19 * _lines(t, w - _MARGIN_IN, 10)[1] for t, (w, _) in zip(panel_titles, sizes)]
-    top_h = 0.1 + 0.23 * head_lines + 0.17 * note_lines + 0.24 * legend_rows
+    top_h = 0.1 + 0.23 * head_lines + 0.18 * sub_lines + 0.17 * note_lines + 0.24 * legend_rows
     if stacked:
         height = top_h + sum(th + h for th, (_, h) in zip(title_h, sizes))
     else:
@@ -79,7 +81,9 @@ def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str
             y = top - h
         else:
             x += w + _GAP_IN
-    _write_header(fig, height, head, note, head_lines, note_lines, legend, ncol)
+    _write_header(fig, height, [(head, head_lines, 0.23, {"fontsize": _HEAD_FONT, "fontweight": "bold"}),
+                                (subhead, sub_lines, 0.18, {"fontsize": 9.5, "color": "#333333"}),
+                                (note, note_lines, 0.17, {"fontsize": 9, "color": NOTE_COLOR})], legend, ncol)
     return fig, axes
 
 
@@ -91,15 +95,14 @@ def _legend_grid(legend, width: float) -> tuple[int, int]:
     return ncol, math.ceil(len(legend) / ncol)
 
 
-def _write_header(fig, height, head, note, head_lines, note_lines, legend, ncol) -> None:
+def _write_header(fig, height, texts, legend, ncol) -> None:
+    """The heading lines (text, line count, inches per line, font keywords), then the legend."""
     y = 1 - 0.06 / height
     x = _MARGIN_IN / fig.get_figwidth()
-    if head:
-        fig.text(x, y, literal(head), ha="left", va="top", fontsize=_HEAD_FONT, fontweight="bold")
-        y -= 0.23 * head_lines / height
-    if note:
-        fig.text(x, y, literal(note), ha="left", va="top", fontsize=9, color=NOTE_COLOR)
-        y -= 0.17 * note_lines / height
+    for text, lines, line_in, font in texts:
+        if text:
+            fig.text(x, y, literal(text), ha="left", va="top", **font)
+            y -= line_in * lines / height
     if legend:
         handles = [Patch(facecolor=c, edgecolor=OUTLINE_COLOR, linewidth=0.6, label=literal(lbl))
                    for lbl, c in legend.items()]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..fusion import FusedLayer, FusionReport
 
 __all__ = ["KIND_COLORS", "kind_color", "layer_colors", "legend_entries", "layer_label", "onnx_label", "pseudo_label",
-           "count_sentence", "kind_counts"]
+           "count_sentence", "left_out_clause", "kind_counts"]
 
 #: fill per fusion kind; "single" is a layer of one ONNX node (nothing fused)
 KIND_COLORS: dict[str, str] = {
@@ -113,11 +113,15 @@ def kind_counts(report: FusionReport, nodes: Iterable) -> str:
 
 def count_sentence(report: FusionReport) -> str:
     """The engine's layer counts in one sentence, and which of its layers no picture shows."""
-    text = report.counts().sentence()
-    shown = shown_layers(report)
-    left_out = sum(1 for r in report.layers if r.index not in shown or r.kind == "sync")
-    return text + (f"; {left_out} of them not drawn (stream sync layers and other shape profiles' copies)"
-                   if left_out else "")
+    return report.counts().sentence() + left_out_clause(
+        sum(1 for r in report.layers if r.kind == "sync"), len(report.layers) - len(shown_layers(report)))
+
+
+def left_out_clause(sync: int, other_profiles: int) -> str:
+    """``"; not drawn: ..."`` naming the layers pictures leave out, or ``""``."""
+    parts = (["the sync layers"] if sync else []) + (
+        [f"{other_profiles} copies for other shape profiles"] if other_profiles else [])
+    return f". Not drawn: {' and '.join(parts)}" if parts else ""
 
 
 def highlight_outline(r: FusedLayer, hl_layer: FusedLayer | None) -> str:

@@ -63,7 +63,9 @@ def _model_name(report: FusionReport) -> str:
     return getattr(report.onnx_graph, "name", "") or "model"
 
 
-def _head(report: FusionReport, hl_layer: FusedLayer | None, text: str) -> str:
+def _subhead(report: FusionReport, hl_layer: FusedLayer | None, text: str = "") -> str:
+    """The layer counts (and the highlighted layer) under the heading."""
+    text = f"{count_sentence(report)}. {text}".strip()
     if hl_layer is not None:
         text += (f"\nhighlighted (red outline): layer #{hl_layer.index} '{tail(hl_layer.name, 70)}' "
                  f"({hl_layer.kind}, {hl_layer.short})")
@@ -94,9 +96,9 @@ def _overlay(report, keep, hl_layer, direction, figsize, title) -> Drawing:
     labelled = len(part) <= LABEL_LIMIT
     head = title or (f"{_model_name(report)}: the ONNX graph coloured by the fusion kind of its engine layer, "
                      f"each layer's nodes boxed and numbered #layer; coverage {100 * report.coverage:.0f}%")
-    fig, (ax,) = frame([layout], labelled=labelled, figsize=figsize, head=_head(report, hl_layer, head),
-                       panel_titles=[f"ONNX graph ({len(keep)} nodes)"], legend=_legend(report, part),
-                       note=_mismatch(report))
+    fig, (ax,) = frame([layout], labelled=labelled, figsize=figsize, head=head,
+                       subhead=_subhead(report, hl_layer), panel_titles=[f"ONNX graph ({len(keep)} nodes)"],
+                       legend=_legend(report, part), note=_mismatch(report))
     artists, groups = onnx_panel(report, ax, part, layout, hl_layer)
     return Drawing(fig, ax=ax, artists=artists, nodes=[v for v in part if not is_pseudo(v)],
                    mode="labels" if labelled else "markers", panels={"onnx": artists, "onnx_groups": groups},
@@ -109,10 +111,9 @@ def _side_by_side(report, keep, hl_layer, focus, direction, figsize, title) -> D
     layouts = [compute_layout(part, direction), compute_layout(engine, direction)]
     labelled = max(len(part), len(engine)) <= LABEL_LIMIT
     n_layers = sum(1 for i in engine if not is_pseudo(i))
-    head = title or (f"{_model_name(report)} before and after fusion; coverage {100 * report.coverage:.0f}%. "
-                     f"{count_sentence(report)}")
+    head = title or f"{_model_name(report)} before and after fusion (coverage {100 * report.coverage:.0f}%)"
     fig, (ax1, ax2) = frame(
-        layouts, labelled=labelled, figsize=figsize, head=_head(report, hl_layer, head),
+        layouts, labelled=labelled, figsize=figsize, head=head, subhead=_subhead(report, hl_layer),
         panel_titles=[f"before: ONNX graph, {len(keep)} nodes",
                       f"after: engine, {n_layers} layers ({kind_counts(report, engine)})"],
         legend=_legend(report, part, engine), note=_mismatch(report))
@@ -141,10 +142,10 @@ def _overview(report, keep, blocks, hl_layer, focus, direction, figsize, title) 
     layouts = [compute_layout(onnx_blocks, direction), compute_layout(engine_blocks, direction)]
     labelled = max(len(onnx_blocks), len(engine_blocks)) <= LABEL_LIMIT
     n_layers = sum(1 for i in engine if not is_pseudo(i))
-    head = title or (f"{_model_name(report)} overview, one box per name prefix ({len(onnx_blocks)} boxes); "
-                     f"coverage {100 * report.coverage:.0f}%. {count_sentence(report)}. "
-                     f"Pass focus=... to see one block's layers")
-    fig, (ax1, ax2) = frame(layouts, labelled=labelled, figsize=figsize, head=_head(report, hl_layer, head),
+    head = title or (f"{_model_name(report)} overview: one box per name prefix ({len(onnx_blocks)} boxes), "
+                     f"coverage {100 * report.coverage:.0f}%")
+    fig, (ax1, ax2) = frame(layouts, labelled=labelled, figsize=figsize, head=head,
+                            subhead=_subhead(report, hl_layer, "Pass focus=... to see one block's layers."),
                             panel_titles=[f"before: {len(onnx_part)} ONNX nodes",
                                           f"after: {n_layers} engine layers ({kind_counts(report, engine)})"],
                             note=_mismatch(report))
