@@ -49,7 +49,7 @@ def _arrange(layouts, labelled: bool, figsize, min_sizes=None) -> tuple[list[tup
 
 def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str],
           legend: Mapping[str, str] | None = None, note: str | None = None, subhead: str | None = None,
-          min_sizes=None):
+          min_sizes=None, legend_title: str | None = None):
     """A figure at most :data:`MAX_WIDTH_IN` wide with one axes per layout: side by side when they
     fit (scaled down a little if needed), else stacked. Above the panels: the wrapped ``head``,
     an optional ``subhead`` (plain text), an optional red ``note`` and a legend in as few rows as fit; each panel gets its wrapped title.
@@ -62,6 +62,7 @@ def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str
     note, note_lines = _lines(note, width - 2 * _MARGIN_IN, 9)
     subhead, sub_lines = _lines(subhead, width - 2 * _MARGIN_IN, 9.5)
     ncol, legend_rows = _legend_grid(legend, width)
+    legend_rows += 1 if (legend and legend_title) else 0
     title_h = [0.12 + 0.19 * _lines(t, w - _MARGIN_IN, 10)[1] for t, (w, _) in zip(panel_titles, sizes)]
     top_h = 0.1 + 0.23 * head_lines + 0.18 * sub_lines + 0.17 * note_lines + 0.24 * legend_rows
     if stacked:
@@ -83,7 +84,8 @@ def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str
             x += w + _GAP_IN
     _write_header(fig, height, [(head, head_lines, 0.23, {"fontsize": _HEAD_FONT, "fontweight": "bold"}),
                                 (subhead, sub_lines, 0.18, {"fontsize": 9.5, "color": "#333333"}),
-                                (note, note_lines, 0.17, {"fontsize": 9, "color": NOTE_COLOR})], legend, ncol)
+                                (note, note_lines, 0.17, {"fontsize": 9, "color": NOTE_COLOR})],
+                  legend, ncol, legend_title)
     return fig, axes
 
 
@@ -95,7 +97,7 @@ def _legend_grid(legend, width: float) -> tuple[int, int]:
     return ncol, math.ceil(len(legend) / ncol)
 
 
-def _write_header(fig, height, texts, legend, ncol) -> None:
+def _write_header(fig, height, texts, legend, ncol, legend_title=None) -> None:
     """The heading lines (text, line count, inches per line, font keywords), then the legend."""
     y = 1 - 0.06 / height
     x = _MARGIN_IN / fig.get_figwidth()
@@ -107,7 +109,8 @@ def _write_header(fig, height, texts, legend, ncol) -> None:
         handles = [Patch(facecolor=c, edgecolor=OUTLINE_COLOR, linewidth=0.6, label=literal(lbl))
                    for lbl, c in legend.items()]
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x * 0.5, y), ncol=ncol, frameon=False,
-                   fontsize=8.5, handlelength=1.4, columnspacing=1.0, borderaxespad=0.1, borderpad=0.1)
+                   fontsize=8.5, handlelength=1.4, columnspacing=1.0, borderaxespad=0.1, borderpad=0.1,
+                   title=literal(legend_title) if legend_title else None, title_fontsize=9, alignment="left")
 
 
 def size_for_labels(layout, labels, *, font: float = 8.0) -> tuple[float, float]:

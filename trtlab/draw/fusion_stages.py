@@ -113,7 +113,7 @@ def _draw_stages(report, focus, direction, figsize, title, highlight) -> Drawing
                       panel_titles=[f"1. before fusion: {n_real[0]} ONNX nodes (colour: op type)",
                                     f"2. after vertical fusion: {n_real[1]} layers",
                                     f"3. after horizontal fusion: {n_real[2]} layers"],
-                      legend=legend_entries(units.kinds))
+                      legend=legend_entries(units.kinds), legend_title="panels 2 and 3, colour = fusion kind:")
     before = _draw_before(part, axes[0], layouts[0], hl_layer, labelled)
     marked = {u for u in vertical if hl_layer is not None and not is_pseudo(u) and u[0] == hl_layer.index}
     outlines = _pseudo_style(vertical, units.branch_labels, units.branch_colors)
