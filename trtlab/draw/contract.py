@@ -24,43 +24,43 @@ OVERVIEW_MIN = 8
 OVERVIEW_TARGET = 60
 
 
-def contract(G: nx.DiGraph, unit: Callable[[Hashable], Hashable | None], *,
+def contract(graph: nx.DiGraph, unit: Callable[[Hashable], Hashable | None], *,
              bridge: bool = False) -> tuple[nx.DiGraph, dict]:
-    """``G`` with the nodes of each unit merged into one node; returns (graph, unit -> members).
+    """``graph`` with the nodes of each unit merged into one node; returns (graph, unit -> members).
 
     ``unit(v)`` names the unit of node ``v``. A node whose unit is None is bridged over when
     ``bridge`` is true (its predecessors' units connect to its successors' units), otherwise it
     stays as itself. Edges keep the union of their ``tensors`` attribute. A unit that is one
-    node of ``G`` under its own name keeps that node's attributes.
+    node of ``graph`` under its own name keeps that node's attributes.
     """
-    key = {v: unit(v) for v in G}
+    key = {v: unit(v) for v in graph}
     if not bridge:
         key = {v: (v if k is None else k) for v, k in key.items()}
     members: dict = {}
     for v, k in key.items():
         if k is not None:
             members.setdefault(k, []).append(v)
-    H = nx.DiGraph()
+    merged = nx.DiGraph()
     for k, ms in members.items():
-        H.add_node(k, **(dict(G.nodes[k]) if ms == [k] else {"block": ms}))
+        merged.add_node(k, **(dict(graph.nodes[k]) if ms == [k] else {"block": ms}))
     for u, a in key.items():
         if a is None:
             continue
-        for v, b, tensors in _reached(G, u, key, bridge):
+        for v, b, tensors in _reached(graph, u, key, bridge):
             if b == a:
                 continue
-            if H.has_edge(a, b):
-                seen = H.edges[a, b]["tensors"]
+            if merged.has_edge(a, b):
+                seen = merged.edges[a, b]["tensors"]
                 seen.extend(t for t in tensors if t not in seen)
             else:
-                H.add_edge(a, b, tensors=list(tensors))
-    return H, members
+                merged.add_edge(a, b, tensors=list(tensors))
+    return merged, members
 
 
-def _reached(G: nx.DiGraph, u: Hashable, key: dict, bridge: bool):
+def _reached(graph: nx.DiGraph, u: Hashable, key: dict, bridge: bool):
     """(node, unit, tensors of the entering edge) for each unit-holding node reached from ``u``
-    through nodes without a unit."""
-    stack, seen = list(G.succ[u]), set()
+    through nodes without a unit, in the order of ``graph``'s edges."""
+    stack, seen = list(reversed(graph.succ[u])), set()
     while stack:
         v = stack.pop()
         if v in seen:
@@ -68,9 +68,9 @@ def _reached(G: nx.DiGraph, u: Hashable, key: dict, bridge: bool):
         seen.add(v)
         b = key[v]
         if b is None and bridge:
-            stack.extend(G.succ[v])
+            stack.extend(reversed(graph.succ[v]))
             continue
-        yield v, b, G.edges[u, v].get("tensors", ()) if G.has_edge(u, v) else ()
+        yield v, b, graph.edges[u, v].get("tensors", ()) if graph.has_edge(u, v) else ()
 
 
 def prefix_blocks(names: Iterable[Hashable], *, target: int = OVERVIEW_TARGET) -> dict | None:
