@@ -60,7 +60,7 @@ def contract(graph: nx.DiGraph, unit: Callable[[Hashable], Hashable | None], *,
 def _reached(graph: nx.DiGraph, u: Hashable, key: dict, bridge: bool):
     """(node, unit, tensors of the entering edge) for each unit-holding node reached from ``u``
     through nodes without a unit, in the order of ``graph``'s edges."""
-    stack, seen = list(reversed(graph.succ[u])), set()
+    stack, seen = list(reversed(list(graph.succ[u]))), set()
     while stack:
         v = stack.pop()
         if v in seen:
@@ -68,7 +68,7 @@ def _reached(graph: nx.DiGraph, u: Hashable, key: dict, bridge: bool):
         seen.add(v)
         b = key[v]
         if b is None and bridge:
-            stack.extend(reversed(graph.succ[v]))
+            stack.extend(reversed(list(graph.succ[v])))
             continue
         yield v, b, graph.edges[u, v].get("tensors", ()) if graph.has_edge(u, v) else ()
 

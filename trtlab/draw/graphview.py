@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Union
 
 import networkx as nx
 
+from .._boundary import boundary
 from ..errors import ConfigError, TrtlabError
 from .colors import COLLAPSED_COLOR, lighten, op_color
 from .contract import OVERVIEW_TARGET, contract, prefix_blocks
@@ -198,15 +199,10 @@ def draw_onnx_graph(
     - ``legend``, ``title`` (None = graph name and size; "" = none), ``figsize`` (inches; default
       from the layout, capped), ``ax`` (draw into an existing matplotlib Axes).
     """
-    try:
+    with boundary(TrtlabError, "drawing the graph", "Try overview=True, or a neighborhood=(node, radius) of the graph."):
         return _draw(graph, direction=direction, highlight=highlight, neighborhood=neighborhood,
                      collapse=collapse, overview=overview, show_shapes=show_shapes, legend=legend,
                      title=title, figsize=figsize, ax=ax, expand=expand, show_io=show_io)
-    except TrtlabError:
-        raise
-    except Exception as exc:  # the boundary: a notebook user gets a trtlab error, not a traceback
-        raise TrtlabError(f"drawing the graph failed: {type(exc).__name__}: {exc}. "
-                          f"Try overview=True, or a neighborhood=(node, radius) of the graph") from exc
 
 
 def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show_shapes, legend,
