@@ -37,7 +37,8 @@ def _arrange(layouts, labelled: bool, figsize, min_sizes=None) -> tuple[list[tup
         return [(w / len(layouts), h)] * len(layouts), False
     sizes = [figure_size_for(lay, labelled=labelled, max_width=MAX_WIDTH_IN, max_height=36.0) for lay in layouts]
     if min_sizes is not None:
-        sizes = [(min(MAX_WIDTH_IN, max(w, mw)), min(MAX_HEIGHT_IN, max(h, mh))) for (w, h), (mw, mh) in zip(sizes, min_sizes)]
+        sizes = [(min(MAX_WIDTH_IN, max(w, mw)), min(MAX_HEIGHT_IN, max(h, mh)))
+                 for (w, h), (mw, mh) in zip(sizes, min_sizes)]
     total = sum(w for w, _ in sizes) + _GAP_IN * (len(sizes) - 1)
     if total <= MAX_WIDTH_IN:
         return sizes, False
@@ -52,7 +53,8 @@ def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str
           min_sizes=None, legend_title: str | None = None):
     """A figure at most :data:`MAX_WIDTH_IN` wide with one axes per layout: side by side when they
     fit (scaled down a little if needed), else stacked. Above the panels: the wrapped ``head``,
-    an optional ``subhead`` (plain text), an optional red ``note`` and a legend in as few rows as fit; each panel gets its wrapped title.
+    an optional ``subhead`` (plain text), an optional red ``note`` and a legend in as few rows as
+    fit; each panel gets its wrapped title.
     ``min_sizes`` ((width, height) inches per panel) enlarge panels whose labels need more room. Returns
     (figure, axes)."""
     sizes, stacked = _arrange(layouts, labelled, figsize, min_sizes)
@@ -65,6 +67,8 @@ def frame(layouts, *, labelled: bool, figsize, head: str, panel_titles: list[str
     legend_rows += 1 if (legend and legend_title) else 0
     title_h = [0.12 + 0.19 * _lines(t, w - _MARGIN_IN, 10)[1] for t, (w, _) in zip(panel_titles, sizes)]
     top_h = 0.1 + 0.23 * head_lines + 0.18 * sub_lines + 0.17 * note_lines + 0.24 * legend_rows
+    if figsize is not None:  # the caller's size is the whole picture's: panels get what is left
+        sizes = [(w, max(1.0, figsize[1] - top_h - max(title_h))) for w, _ in sizes]
     if stacked:
         height = top_h + sum(th + h for th, (_, h) in zip(title_h, sizes))
     else:

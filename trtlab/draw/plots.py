@@ -173,7 +173,8 @@ def latency_histogram(timing: Any, *, bins: int = 40, title: str | None = None):
     ax.set_xlabel("latency per inference (ms)")
     ax.set_ylabel("iterations")
     ax.legend(fontsize=8)
-    ax.set_title(literal(title) if title else f"{lat.size} iterations: mean {lat.mean():.3f} ms, min {lat.min():.3f}, max {lat.max():.3f}")
+    summary = f"{lat.size} iterations: mean {lat.mean():.3f} ms, min {lat.min():.3f}, max {lat.max():.3f}"
+    ax.set_title(literal(title) if title else summary)
     ax.spines[["top", "right"]].set_visible(False)
     return _drawing(fig)
 
