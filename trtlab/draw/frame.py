@@ -34,7 +34,7 @@ def _arrange(layouts, labelled: bool, figsize, min_sizes=None) -> tuple[list[tup
     """Panel sizes (inches) and whether they are stacked (True) or side by side."""
     if figsize is not None:
         w, h = figsize
-        return [(w / len(layouts), h)] * len(layouts), False
+        return [((w - _GAP_IN * (len(layouts) - 1)) / len(layouts), h)] * len(layouts), False
     sizes = [figure_size_for(lay, labelled=labelled, max_width=MAX_WIDTH_IN, max_height=36.0) for lay in layouts]
     if min_sizes is not None:
         sizes = [(min(MAX_WIDTH_IN, max(w, mw)), min(MAX_HEIGHT_IN, max(h, mh)))
