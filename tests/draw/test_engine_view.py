@@ -120,3 +120,17 @@ def test_bad_options_are_config_errors(resnet_fp16):
         plan.draw(color_by="time")
     with pytest.raises(ConfigError, match="overview"):
         plan.draw(overview="zoom")
+
+
+def test_details_show_tactic_and_format_with_both_ends(resnet_fp16, output_dir):
+    plan, _ = resnet_fp16
+    d = plan.draw(details=True)
+    d.save(output_dir / "engine_resnet18_fp16_details.png")
+    art = d.panels["engine"]
+    for layer in plan.layers:
+        lines = _label(art, layer.uid).split("\n")
+        assert all(len(line) <= 28 for line in lines[1:]), lines
+        if layer.tactic:
+            tactic = next(line for line in lines if line.startswith("tactic "))[7:]
+            assert layer.tactic.startswith(tactic.split("\u2026")[0]) and layer.tactic.endswith(tactic.split("\u2026")[-1])
+    d.close()

@@ -44,13 +44,14 @@ PRECISION_COLORS = {
     "BOOL": "#eceff2",
 }
 NO_DATA = "#eeeeee"
+_LABEL_CHARS = 28  # longest line of a layer's label; longer names are cut in the middle
 _HEAT = colormaps["YlOrRd"]
 _HEAT_BINS = (0.0, 0.01, 0.03, 0.1, 0.3)  # lower edges of the time-share bins of the heat colours
 
 
 def draw_plan(plan: EnginePlan, *, profile: Profile | None = None, color_by: str = "kind", highlight=None,
-              direction: str = "TB", show_shapes: bool = True, overview=None, figsize=None,
-              title: str | None = None) -> Drawing:
+              direction: str = "TB", show_shapes: bool = True, details: bool = False, overview=None,
+              figsize=None, title: str | None = None) -> Drawing:
     """Draw the engine graph of ``plan``; see :meth:`trtlab.engine.EnginePlan.draw`."""
     if color_by not in COLOR_BY:
         raise ConfigError(f"color_by={color_by!r} is not one of {', '.join(map(repr, COLOR_BY))}")
@@ -60,7 +61,8 @@ def draw_plan(plan: EnginePlan, *, profile: Profile | None = None, color_by: str
         raise ConfigError(f"overview={overview!r} is not one of None (automatic), True, False, 'prefix', 'markers'")
     direction = check_direction(direction)
     with boundary(TrtlabError, "drawing the engine plan", "Try overview=True."):
-        return _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, overview, figsize, title)
+        return _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, details, overview, figsize,
+                          title)
 
 
 def _shown(plan: EnginePlan) -> list:
@@ -105,7 +107,8 @@ def _resolve(plan: EnginePlan, graph: nx.DiGraph, highlight) -> set:
     return {uid}
 
 
-def _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, overview, figsize, title) -> Drawing:
+def _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, details, overview, figsize,
+               title) -> Drawing:
     layers = _shown(plan)
     graph = nx.DiGraph(plan.nx.subgraph(layer.uid for layer in layers))
     times = _times(plan, profile)
@@ -121,7 +124,7 @@ def _draw_plan(plan, profile, color_by, highlight, direction, show_shapes, overv
         return _draw_overview(graph, blocks, by_uid, times, marked, direction, figsize, head, subhead)
     labelled = bool(overview is False or (not overview and len(graph) <= LABEL_LIMIT))
     colors, legend = _colors(graph, by_uid, times, total, color_by)
-    labels = {uid: _label(by_uid[uid], times.get(uid), total) for uid in graph} if labelled else None
+    labels = {uid: _label(by_uid[uid], times.get(uid), total, details) for uid in graph} if labelled else None
     edge_labels = _shapes(graph, by_uid) if (show_shapes and labelled) else None
     layout = compute_layout(graph, direction)
     if not labelled:
@@ -142,13 +145,19 @@ def _counts(plan: EnginePlan, layers: list) -> str:
     return plan.counts().sentence() + left_out_clause(sync, len(plan.layers) - sync - len(layers))
 
 
-def _label(layer: EngineLayer, ms: float | None, total: float) -> str:
+def _label(layer: EngineLayer, ms: float | None, total: float, details: bool = False) -> str:
+    """``#index type``, the name, precision and time; with ``details`` the tactic and the output
+    format too, each cut in the middle so both ends stay readable."""
     kind = tail(layer.layer_type or "?", 24)
-    lines = [f"#{layer.index} {kind}", middle(layer.name, 28)]
+    lines = [f"#{layer.index} {kind}", middle(layer.name, _LABEL_CHARS)]
     facts = [layer.compute_precision or ""]
     if ms is not None:
         facts.append(f"{ms:.3f} ms" + (f" ({100 * ms / total:.0f}%)" if total > 0 else ""))
     lines.append(" \u00b7 ".join(f for f in facts if f))
+    if details:
+        lines.append("tactic " + middle(layer.tactic, _LABEL_CHARS - 7) if layer.tactic else "")
+        formats = [t.format for t in layer.outputs if t.format]
+        lines.append("out " + middle(formats[0], _LABEL_CHARS - 4) if formats else "")
     return "\n".join(line for line in lines if line)
 
 

@@ -358,7 +358,8 @@ class EnginePlan:
         time per inference and share of the total; tensor shapes and data types on the edges.
         ``color_by``: ``"kind"`` (fusion kind), ``"time"`` (heat, needs ``profile``) or
         ``"precision"``. Keywords: ``highlight`` (layer index, name or uid: red outline, the rest
-        dimmed), ``direction`` (``"TB"`` or ``"LR"``), ``show_shapes``, ``overview`` (None:
+        dimmed), ``direction`` (``"TB"`` or ``"LR"``), ``show_shapes``, ``details`` (add each
+        layer's tactic and output format, cut in the middle when long), ``overview`` (None:
         automatic above 300 layers - one box per name prefix when names have ``a/b/...``
         structure, else markers; True/"prefix", "markers", False), ``figsize``, ``title``. Sync
         layers (no tensors) and other shape profiles' copies are left out.
