@@ -180,6 +180,10 @@ def draw_dag(
     if len(xy):
         xmin, ymin = xy.min(axis=0) - margin
         xmax, ymax = xy.max(axis=0) + margin
+        if layout is not None and layout.pos is pos:  # edges routed outside the nodes stay in view
+            lx0, lx1, ly0, ly1 = layout.extent()
+            xmin, xmax = min(xmin, lx0 - margin / 2), max(xmax, lx1 + margin / 2)
+            ymin, ymax = min(ymin, ly0 - margin / 2), max(ymax, ly1 + margin / 2)
     else:
         xmin, xmax, ymin, ymax = -1.0, 1.0, -1.0, 1.0
     ax.set_xlim(xmin, xmax)
