@@ -325,7 +325,8 @@ class FusionReport:
         """Before/after picture.
 
         ``mode``: ``"side-by-side"`` (ONNX graph | engine graph, coloured by fusion kind; the ONNX
-        nodes of one engine layer are boxed and numbered ``#layer`` like the layer),
+        nodes of one engine layer are boxed and numbered ``#layer`` like the layer; panels that
+        would not fit a notebook's width, 9.6 inches, are stacked instead),
         ``"overlay"`` (the ONNX graph coloured and boxed by engine layer) or ``"stages"`` (before
         fusion / after vertical fusion / after horizontal fusion). ``highlight``: one engine layer
         by index or name, or the name of an ONNX node it absorbed; its ONNX nodes are highlighted.
