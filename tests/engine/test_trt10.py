@@ -154,3 +154,16 @@ def test_byte_sizes_and_dataframe_of_the_resnet18_trt10_plan(fixtures):
     assert {"kind", "compute_precision", "output_precision", "weight_bytes", "output_bytes"} <= set(df.columns)
     assert (df["kind"] == "reformat").sum() == 2 and (df["kind"] == "internal").sum() == 1
     assert df.loc[1, "weight_bytes"] == conv.weight_bytes and df.loc[1, "compute_precision"] == "FP16"
+
+
+def test_listing_lines_with_the_log_prefix_read_the_same(fixtures, log_text):
+    # trtexec prints "[I] Layers:" and then bare lines; a logger that prefixes every line gives the same layers
+    listing = _listing(log_text)
+    prefixed = [f"[07/07/2026-02:11:{i:02d}] [I] {line}" for i, line in enumerate(listing)]
+    text = "\n".join(["[07/07/2026-02:11:38] [I] Layers:", *prefixed, "", "[07/07/2026-02:11:38] [I] Bindings:",
+                      "[07/07/2026-02:11:38] [I] x"])
+    plan = parse_oneline(text)
+    bare = load_layer_info(fixtures / MNIST / "trtexec-dumpLayerInfo.log")
+    assert [layer.name for layer in plan.layers] == [layer.name for layer in bare.layers]
+    assert [layer.onnx_nodes_from_metadata for layer in plan.layers] == [
+        layer.onnx_nodes_from_metadata for layer in bare.layers]

@@ -367,6 +367,16 @@ def test_foreign_node_whose_ends_are_fused_names_takes_every_node_between():
     # the same region named by plain ends gives the same nodes
     plain = map_fusion(g, _plan("{ForeignNode[q...x/Reshape_3]}", "tail"))
     assert plain.layers[0].onnx_nodes == region.onnx_nodes
+    # TensorRT 10 verbose logs end regions at ONNX-parser helpers no model has
+    # ({ForeignNode[gemm2.bias + ONNXTRT_Broadcast_4...ONNXTRT_castHelper_9]}): the layer's output
+    # tensor gives the last node
+    helper_end = map_fusion(g, _plan({"Name": "{ForeignNode[a.weight + ONNXTRT_Broadcast_4...ONNXTRT_castHelper_9]}",
+                                      "LayerType": "Myelin", "Inputs": ["x"], "Outputs": ["r3"]}, "tail"))
+    assert helper_end.layers[0].onnx_nodes == region.onnx_nodes
+    # both ends unknown: the layer's input and output tensors bound the region
+    unknown = map_fusion(g, _plan({"Name": "{ForeignNode[ONNXTRT_Broadcast_1...ONNXTRT_castHelper_9]}",
+                                   "LayerType": "Myelin", "Inputs": ["x"], "Outputs": ["r3"]}, "tail"))
+    assert unknown.layers[0].onnx_nodes == region.onnx_nodes
 
 
 def test_noop_layer_with_metadata_is_the_users_node_not_a_reformat():

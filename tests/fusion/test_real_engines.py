@@ -211,3 +211,16 @@ def test_trt10_resnet18_maps_onto_the_torchvision_export(fixtures):
     assert precisions.by_type["Relu"] == {"FP16": ops["Relu"]} and precisions.by_type["Add"] == {"FP16": ops["Add"]}
     assert precisions.counts == {"FP16": 23}
     assert report.layer("/conv1/Conv + /relu/Relu").compute_precision == "FP16"
+
+
+@pytest.mark.parametrize("folder", ["resnet18-a100-fp32", "resnet18-a100-fp16", "resnet18-qat-a100-int8",
+                                    "mobilenet-qat-titanrtx-int8"])
+def test_plan_and_report_count_alike(resnet18, layerinfo, folder):
+    plan = load_layer_info(layerinfo(folder))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the QAT engines come from another export of the model
+        report = map_fusion(resnet18, plan)
+    counts = report.counts()
+    assert counts == plan.counts()
+    assert counts.reformat == sum(layer.is_reformat for layer in plan.layers)
+    assert counts.compute + counts.reformat == len(plan) and repr(report).startswith(f"FusionReport({counts.sentence()}")

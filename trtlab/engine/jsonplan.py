@@ -83,70 +83,80 @@ def _is_trt11_tensor(t: object) -> bool:
 def plan_from_json(data: object, label: str = "the layer information") -> EnginePlan:
     """Build an EnginePlan from parsed engine-inspector JSON (dict with ``Layers``, or a list)."""
     if isinstance(data, list):
-        kind = _kind_of_list(data)
-        if kind == "profile":
-            raise LayerInfoError(
-                f"{label} is a per-layer profile (trtexec --exportProfile: entries with name/timeMs/"
-                "averageMs), not layer information; read it with trtlab.load_profile(...), and pass the "
-                "--exportLayerInfo file (engine.graph.json) to load_layer_info"
-            )
-        if kind == "timing":
-            raise LayerInfoError(
-                f"{label} is a per-iteration timing file (trtexec --exportTimes: latencyMs, startEnqMs, ...), "
-                "not layer information; read it with trtlab.load_timing(...)"
-            )
-        if kind in ("layers", "names") or not data:
-            data = {"Layers": data}
-        else:
-            raise LayerInfoError(
-                f"{label} is a JSON list whose entries are neither layers nor names "
-                f"(first entry: {shorten(data[0], 80)!r}); expected the --exportLayerInfo JSON object "
-                "with 'Layers' (and 'Bindings' or 'I/O Tensors')"
-            )
+        data = _list_as_document(data, label)
     if not isinstance(data, dict):
         raise LayerInfoError(f"{label} must be a JSON object with 'Layers', got {type(data).__name__}")
     if "Layers" not in data:
-        if _PROFILE_KEYS & set(data) or "count" in data:
-            raise LayerInfoError(f"{label} looks like a profile entry, not layer information; use trtlab.load_profile")
-        if not data:
-            return EnginePlan([], [], "none", "none",
-                              f"the engine reported no layer information (ProfilingVerbosity NONE); {MORE_DETAIL}")
-        raise LayerInfoError(
-            f"{label} has no 'Layers' key (keys: {sorted(map(str, data))[:10]}); expected TensorRT's "
-            "layer information: trtexec --exportLayerInfo=FILE or "
-            "IEngineInspector.get_engine_information(LayerInformationFormat.JSON)"
-        )
+        return _without_layers(data, label)
     layers_raw = data["Layers"]
     if not isinstance(layers_raw, list):
         raise LayerInfoError(f"{label}: 'Layers' must be a list, got {type(layers_raw).__name__} {shorten(layers_raw, 60)!r}")
-
     layers = [make_layer(i, raw) for i, raw in enumerate(layers_raw)]
     assign_uids(layers)
+    io = _io_tensors(data, layers, label)
+    verbosity, source, note = _verbosity(data, layers_raw)
+    return EnginePlan(layers, io, source, verbosity, note)
 
+
+def _list_as_document(data: list, label: str) -> dict:
+    """A top-level list of layers or names as ``{"Layers": [...]}``; profiles and timings refused."""
+    kind = _kind_of_list(data)
+    if kind == "profile":
+        raise LayerInfoError(
+            f"{label} is a per-layer profile (trtexec --exportProfile: entries with name/timeMs/"
+            "averageMs), not layer information; read it with trtlab.load_profile(...), and pass the "
+            "--exportLayerInfo file (engine.graph.json) to load_layer_info"
+        )
+    if kind == "timing":
+        raise LayerInfoError(
+            f"{label} is a per-iteration timing file (trtexec --exportTimes: latencyMs, startEnqMs, ...), "
+            "not layer information; read it with trtlab.load_timing(...)"
+        )
+    if kind in ("layers", "names") or not data:
+        return {"Layers": data}
+    raise LayerInfoError(
+        f"{label} is a JSON list whose entries are neither layers nor names "
+        f"(first entry: {shorten(data[0], 80)!r}); expected the --exportLayerInfo JSON object "
+        "with 'Layers' (and 'Bindings' or 'I/O Tensors')"
+    )
+
+
+def _without_layers(data: dict, label: str) -> EnginePlan:
+    """An empty object is an engine built with ProfilingVerbosity NONE; anything else is refused."""
+    if _PROFILE_KEYS & set(data) or "count" in data:
+        raise LayerInfoError(f"{label} looks like a profile entry, not layer information; use trtlab.load_profile")
+    if not data:
+        return EnginePlan([], [], "none", "none",
+                          f"the engine reported no layer information (ProfilingVerbosity NONE); {MORE_DETAIL}")
+    raise LayerInfoError(
+        f"{label} has no 'Layers' key (keys: {sorted(map(str, data))[:10]}); expected TensorRT's "
+        "layer information: trtexec --exportLayerInfo=FILE or "
+        "IEngineInspector.get_engine_information(LayerInformationFormat.JSON)"
+    )
+
+
+def _io_tensors(data: dict, layers: list, label: str) -> list:
+    """The engine's I/O tensors: TensorRT 11 ``I/O Tensors`` objects, else 8.x/10.x ``Bindings`` names."""
     io_raw = data.get("I/O Tensors")
     if io_raw is not None:
         if not isinstance(io_raw, list):
             raise LayerInfoError(f"{label}: 'I/O Tensors' must be a list, got {type(io_raw).__name__}")
-        io = [make_io(t) for t in io_raw]
-    else:
-        bindings = data.get("Bindings", [])
-        if bindings is None:
-            bindings = []
-        if not isinstance(bindings, list):
-            raise LayerInfoError(f"{label}: 'Bindings' must be a list of names, got {type(bindings).__name__}")
-        io = io_from_bindings(bindings, layers)
+        return [make_io(t) for t in io_raw]
+    bindings = data.get("Bindings", [])
+    if bindings is None:
+        bindings = []
+    if not isinstance(bindings, list):
+        raise LayerInfoError(f"{label}: 'Bindings' must be a list of names, got {type(bindings).__name__}")
+    return io_from_bindings(bindings, layers)
 
+
+def _verbosity(data: dict, layers_raw: list) -> tuple[str, str, str | None]:
+    """(verbosity, source label, note) of a layer list."""
     verbosity_key = str(data.get("ProfilingVerbosity", "")).lower()
-    names_only = bool(layers_raw) and all(isinstance(x, str) for x in layers_raw)
-    note = None
     if not layers_raw:
-        verbosity, source = "none", "none"
-        note = f"the engine reported no layers (ProfilingVerbosity NONE, or an empty engine); {MORE_DETAIL}"
-    elif names_only or "layer_names" in verbosity_key:
-        verbosity, source = "layer_names_only", "names-only"
-        note = f"only layer names are known (ProfilingVerbosity LAYER_NAMES_ONLY, the default); {MORE_DETAIL}"
-    else:
-        verbosity, source = "detailed", json_version(data, layers_raw)
-        if any(isinstance(x, str) for x in layers_raw):
-            note = "some layers are bare names without details"
-    return EnginePlan(layers, io, source, verbosity, note)
+        return "none", "none", f"the engine reported no layers (ProfilingVerbosity NONE, or an empty engine); {MORE_DETAIL}"
+    if all(isinstance(x, str) for x in layers_raw) or "layer_names" in verbosity_key:
+        return ("layer_names_only", "names-only",
+                f"only layer names are known (ProfilingVerbosity LAYER_NAMES_ONLY, the default); {MORE_DETAIL}")
+    note = "some layers are bare names without details" if any(isinstance(x, str) for x in layers_raw) else None
+    return "detailed", json_version(data, layers_raw), note

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-__all__ = ["Kind", "INSERTED", "NAME_KINDS", "internal_reason"]
+__all__ = ["Kind", "INSERTED", "NAME_KINDS", "internal_reason", "inserted_reason", "HELPER", "MOVE_ONLY"]
 
 
 class Kind(str, Enum):
@@ -79,3 +79,21 @@ def internal_reason(name: str, layer_type: str | None) -> str | None:
         if pattern.match(name):
             return reason
     return _INTERNAL_TYPES.get((layer_type or "").lower())
+
+
+# Myelin kernels that only move data (layout transposes, copies): named after their ops, no metadata
+MOVE_ONLY = re.compile(r"^__myl_(?:Move|Copy|Reformat|Transpose|Tran|Cast)+(?:_myl\d+_\d+)?$")
+# shuffles TensorRT inserts around a layer X and names after it
+HELPER = re.compile(r"^(?:unsqueeze_node_after_|squeeze_after_|copied_squeeze_after_|reshape_after_|reshape_before_|"
+                    r"shuffle_after_|shuffle_before_|transpose_after_|transpose_before_)(.+)$")
+
+
+def inserted_reason(name: str) -> str | None:
+    """Why a layer that names no ONNX node was inserted by TensorRT (a shape helper named after the
+    layer it serves, a Myelin data move), or None."""
+    m = HELPER.match(name)
+    if m:
+        return f"shape helper TensorRT inserted for {m.group(1)}"
+    if MOVE_ONLY.match(name):
+        return "data movement (layout transpose/copy) inserted by Myelin"
+    return None

@@ -22,8 +22,8 @@ from ..draw.engine_view import draw_plan
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
 from .formats import dtype_bytes, dtype_word, tactic_precision
-from .kinds import Kind, internal_reason
-from .names import parse_layer_name
+from .kinds import Kind, inserted_reason, internal_reason
+from .names import name_kind
 from .summaries import LayerCounts, PrecisionSummary
 
 __all__ = ["EngineTensor", "EngineLayer", "IOTensor", "EnginePlan", "MORE_DETAIL"]
@@ -151,18 +151,19 @@ class EngineLayer:
         return (out, "outputs") if out is not None else (None, None)
 
     # ------------------------------------------------------------------ kind and sizes
-    @property
+    @cached_property
     def kind(self) -> Kind:
-        """What the layer is (:class:`~trtlab.engine.kinds.Kind`), from its type and name alone."""
+        """What the layer is (:class:`~trtlab.engine.kinds.Kind`), from its type and name alone
+        (worked out once, on first use)."""
         if self.is_sync:
             return Kind.SYNC
         if internal_reason(self.base_name, self.layer_type):
             return Kind.INTERNAL
-        if self.is_reformat:
+        if self.is_reformat or (not self.onnx_nodes_from_metadata and inserted_reason(self.base_name)):
             return Kind.REFORMAT
         if self.is_noop:
             return Kind.NOOP
-        kind = Kind(parse_layer_name(self.base_name).kind)
+        kind = name_kind(self.base_name)
         if kind == Kind.SINGLE and self.layer_type == "Myelin":
             return Kind.MYELIN
         return kind

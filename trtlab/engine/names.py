@@ -23,7 +23,8 @@ from functools import lru_cache
 
 from .kinds import NAME_KINDS, Kind
 
-__all__ = ["LayerName", "parse_layer_name", "split_profile_suffix", "is_reformat_name", "KINDS"]
+__all__ = ["LayerName", "parse_layer_name", "split_profile_suffix", "is_reformat_name", "KINDS", "plain_parts",
+           "name_kind"]
 
 #: the kinds a name alone can tell (:data:`trtlab.engine.kinds.NAME_KINDS`)
 KINDS = NAME_KINDS
@@ -217,6 +218,29 @@ def _parse(text: str, depth: int) -> LayerName:
         return LayerName(text, Kind.MYELIN, first=body, last=body)
 
     return _single(text)
+
+
+# characters/words that make a layer name need the full grammar (brackets, "||", reformat and copy
+# forms, profile suffixes); a name without any of them can only be "a + b + c" or a single name
+_GRAMMAR_MARKS = re.compile(r"[()\[\]{}|]|Reformatting CopyNode| reformatter | copy|copied_|PWN")
+
+
+def plain_parts(name: str) -> list[str] | None:
+    """The `` + `` parts of a plain name (no brackets, ``||``, reformat/copy words or profile suffix),
+    exactly what the grammar would give, read without its bracket bookkeeping; None when the name
+    needs the grammar."""
+    if _GRAMMAR_MARKS.search(name) or name != name.strip():
+        return None
+    parts = name.split(" + ")
+    return parts if all(parts) else None
+
+
+def name_kind(name: str) -> Kind:
+    """``parse_layer_name(name).kind``, fast for plain names."""
+    parts = plain_parts(name)
+    if parts is None:
+        return Kind(parse_layer_name(name).kind)
+    return Kind.VERTICAL if len(parts) > 1 else Kind.SINGLE
 
 
 @lru_cache(maxsize=8192)

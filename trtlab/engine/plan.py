@@ -2,7 +2,7 @@
 
 JSON goes to :mod:`.jsonplan`, one-line text and builder logs to :mod:`.oneline`. The model objects
 live in :mod:`.model`, the record builders in :mod:`.records`, types and formats in :mod:`.formats`;
-their names are re-exported here for code that imported them from this module.
+their names can be imported from here as well.
 """
 
 from __future__ import annotations
@@ -10,28 +10,15 @@ from __future__ import annotations
 from .._boundary import boundary, gc_paused
 from ..errors import LayerInfoError
 from ._source import read_source
-from .formats import parse_format
 from .jsonplan import plan_from_json
-from .model import MORE_DETAIL, EngineLayer, EnginePlan, EngineTensor, IOTensor
 from .oneline import parse_oneline
-from .records import assign_uids, io_from_bindings, make_io, make_layer, make_tensor, parse_metadata
 
-__all__ = [
-    "EngineTensor",
-    "EngineLayer",
-    "IOTensor",
-    "EnginePlan",
-    "load_layer_info",
-    "parse_metadata",
-    "parse_format",
-    "MORE_DETAIL",
-    "plan_from_json",
-    "make_layer",
-    "make_tensor",
-    "make_io",
-    "assign_uids",
-    "io_from_bindings",
-]
+# the model, record and format names stay importable from this module (trtlab.engine.plan.EnginePlan)
+from .formats import parse_format  # noqa: F401
+from .model import MORE_DETAIL, EngineLayer, EnginePlan, EngineTensor, IOTensor  # noqa: F401
+from .records import assign_uids, io_from_bindings, make_io, make_layer, make_tensor, parse_metadata  # noqa: F401
+
+__all__ = ["load_layer_info"]
 
 
 def load_layer_info(src: object) -> EnginePlan:

@@ -116,6 +116,30 @@ def _count(c: object, where: str) -> int:
 
 
 def _profile_from(data: object, label: str) -> Profile:
+    _check_profile_list(data, label)
+    count: int | None = None
+    layers: list[LayerTime] = []
+    source = "trtexec"
+    for i, rec in enumerate(data):
+        where = f"{label}, entry {i}"
+        if not isinstance(rec, dict):
+            raise LayerInfoError(f"{where} must be an object, got {type(rec).__name__} {shorten(rec, 60)!r}")
+        if "name" not in rec:
+            count = _count_entry(rec, where, label)
+            continue
+        name = rec["name"]
+        if not isinstance(name, str):
+            raise LayerInfoError(f"{where}: 'name' must be a string, got {shorten(name, 40)!r}")
+        if "average_time_ms" in rec:  # HaX-CoNN / Jetson "layer_times" layout
+            source = "layer_times"
+        layers.append(_layer_time(rec, name, where))
+    if not layers:
+        raise LayerInfoError(f"{label} holds no layer timings; expected trtexec --exportProfile output")
+    _fill_shares(layers, label)
+    return Profile(layers, count, source)
+
+
+def _check_profile_list(data: object, label: str) -> None:
     if isinstance(data, dict):
         if "Layers" in data:
             raise LayerInfoError(
@@ -128,58 +152,52 @@ def _profile_from(data: object, label: str) -> Profile:
         )
     if not isinstance(data, list):
         raise LayerInfoError(f"{label} must be a JSON list of per-layer records, got {type(data).__name__}")
-    count: int | None = None
-    layers: list[LayerTime] = []
-    source = "trtexec"
-    for i, rec in enumerate(data):
-        where = f"{label}, entry {i}"
-        if not isinstance(rec, dict):
-            raise LayerInfoError(f"{where} must be an object, got {type(rec).__name__} {shorten(rec, 60)!r}")
-        if "name" not in rec:
-            if "count" in rec:
-                count = _count(rec["count"], where)
-                continue
-            if {"latencyMs", "startEnqMs", "computeMs"} & set(rec):
-                raise LayerInfoError(f"{label} is a per-iteration timing file (--exportTimes), not a per-layer "
-                                     "profile; read it with trtlab.load_timing(...)")
-            if "Name" in rec:
-                raise LayerInfoError(f"{label} looks like a list of engine layers, not a profile; use "
-                                     "trtlab.load_layer_info(...)")
-            raise LayerInfoError(f"{where} has no 'name' (keys: {sorted(map(str, rec))[:8]}); expected "
-                                 '{"name", "timeMs", "averageMs", "percentage"}')
-        name = rec["name"]
-        if not isinstance(name, str):
-            raise LayerInfoError(f"{where}: 'name' must be a string, got {shorten(name, 40)!r}")
-        if "average_time_ms" in rec:  # HaX-CoNN / Jetson "layer_times" layout
-            source = "layer_times"
-            avg = _num(rec["average_time_ms"], where, "average_time_ms")
-            lc = rec.get("layer_count")
-            layers.append(LayerTime(name, avg, avg, None, float("nan"),
-                                    int(lc) if isinstance(lc, int) and not isinstance(lc, bool) else None))
-            continue
-        missing = [k for k in ("averageMs",) if k not in rec]
-        if missing:
-            raise LayerInfoError(f"{where} ({shorten(name, 50)!r}) lacks {missing}; expected "
-                                 '{"name", "timeMs", "averageMs", "medianMs" (8.4+), "percentage"}')
-        avg = _num(rec["averageMs"], where, "averageMs")
-        total = _num(rec.get("timeMs", avg), where, "timeMs")
-        med = _num(rec.get("medianMs"), where, "medianMs", required=False)
-        pct = _num(rec.get("percentage", float("nan")), where, "percentage") if "percentage" in rec else float("nan")
-        for key, value in (("timeMs", total), ("averageMs", avg), ("medianMs", med), ("percentage", pct)):
-            if value is not None and value < 0:
-                raise LayerInfoError(f"{where} ({shorten(name, 50)!r}): '{key}' is {value}, but layer times and "
-                                     "shares cannot be negative; the profile is corrupt or was edited")
-        layers.append(LayerTime(name, total, avg, med, pct))
-    if not layers:
-        raise LayerInfoError(f"{label} holds no layer timings; expected trtexec --exportProfile output")
+
+
+def _count_entry(rec: dict, where: str, label: str) -> int:
+    """The ``{"count": N}`` entry; any other entry without a name says what the file really is."""
+    if "count" in rec:
+        return _count(rec["count"], where)
+    if {"latencyMs", "startEnqMs", "computeMs"} & set(rec):
+        raise LayerInfoError(f"{label} is a per-iteration timing file (--exportTimes), not a per-layer "
+                             "profile; read it with trtlab.load_timing(...)")
+    if "Name" in rec:
+        raise LayerInfoError(f"{label} looks like a list of engine layers, not a profile; use "
+                             "trtlab.load_layer_info(...)")
+    raise LayerInfoError(f"{where} has no 'name' (keys: {sorted(map(str, rec))[:8]}); expected "
+                         '{"name", "timeMs", "averageMs", "percentage"}')
+
+
+def _layer_time(rec: dict, name: str, where: str) -> LayerTime:
+    """One layer's times; negative times and shares are refused."""
+    if "average_time_ms" in rec:
+        avg = _num(rec["average_time_ms"], where, "average_time_ms")
+        lc = rec.get("layer_count")
+        return LayerTime(name, avg, avg, None, float("nan"),
+                         int(lc) if isinstance(lc, int) and not isinstance(lc, bool) else None)
+    if "averageMs" not in rec:
+        raise LayerInfoError(f"{where} ({shorten(name, 50)!r}) lacks ['averageMs']; expected "
+                             '{"name", "timeMs", "averageMs", "medianMs" (8.4+), "percentage"}')
+    avg = _num(rec["averageMs"], where, "averageMs")
+    total = _num(rec.get("timeMs", avg), where, "timeMs")
+    med = _num(rec.get("medianMs"), where, "medianMs", required=False)
+    pct = _num(rec.get("percentage", float("nan")), where, "percentage") if "percentage" in rec else float("nan")
+    for key, value in (("timeMs", total), ("averageMs", avg), ("medianMs", med), ("percentage", pct)):
+        if value is not None and value < 0:
+            raise LayerInfoError(f"{where} ({shorten(name, 50)!r}): '{key}' is {value}, but layer times and "
+                                 "shares cannot be negative; the profile is corrupt or was edited")
+    return LayerTime(name, total, avg, med, pct)
+
+
+def _fill_shares(layers: list[LayerTime], label: str) -> None:
+    """Shares the file did not give, from the total; a total that overflows to infinity is refused."""
     tot = sum(t.average_ms for t in layers)
     if not math.isfinite(tot):
         raise LayerInfoError(f"{label}: the layer times add up to {tot} ms (they overflow a float); the profile "
                              "is corrupt or was edited: trtexec --exportProfile writes times of real layers")
-    for t in layers:  # fill in shares the file did not give
+    for t in layers:
         if t.percentage != t.percentage:
             t.percentage = 100.0 * t.average_ms / tot if tot else 0.0
-    return Profile(layers, count, source)
 
 
 def _read_json(src: object, what: str, written_by: str, build):

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from ..engine.kinds import Kind
+from ..engine.summaries import LayerCounts, PrecisionSummary
 from .mapping import map_fusion
 from .patterns import op_letter, short_pattern
 from .report import KINDS, FusedLayer, FusionReport, FusionSummary, VanishedNode
@@ -17,6 +19,9 @@ __all__ = [
     "FusionSummary",
     "VanishedNode",
     "KINDS",
+    "Kind",
+    "LayerCounts",
+    "PrecisionSummary",
     "op_letter",
     "short_pattern",
     "draw_stages",

@@ -7,10 +7,10 @@ import re
 
 
 from ..engine.kinds import Kind
-from ..engine.names import LayerName, parse_layer_name
+from ..engine.names import LayerName, parse_layer_name, plain_parts
 from ..graph import OnnxGraph
 
-__all__ = ["NameIndex", "parse_name", "leaves", "resolve_end", "MOVE_ONLY", "HELPER", "MYL"]
+__all__ = ["NameIndex", "parse_name", "leaves", "resolve_end", "MYL"]
 
 # suffixes TensorRT appends to layer/node names (removed one after another, repeatedly)
 _SUFFIXES = re.compile(r"(?: \[profile \d+\]|_myl\d+_\d+|_myl\d+| copy|_clone_\d+)$")
@@ -21,11 +21,6 @@ _INTERNAL = re.compile(
     r"\(Unnamed Layer\* ?\d+\)|^(?:unsqueeze_node_after_|squeeze_after_|copied_squeeze_after_|reshape_after_|"
     r"reshape_before_|shuffle_after_|shuffle_before_|transpose_after_|transpose_before_|__my)"
 )
-# Myelin kernels that only move data (layout transposes, copies): named after their ops, no metadata
-MOVE_ONLY = re.compile(r"^__myl_(?:Move|Copy|Reformat|Transpose|Tran|Cast)+(?:_myl\d+_\d+)?$")
-# shuffles TensorRT inserts around a layer X and names after it
-HELPER = re.compile(r"^(?:unsqueeze_node_after_|squeeze_after_|copied_squeeze_after_|reshape_after_|reshape_before_|"
-                     r"shuffle_after_|shuffle_before_|transpose_after_|transpose_before_)(.+)$")
 MYL = re.compile(r"__myl|_myl\d")
 _MIN_PREFIX = 10  # shortest name accepted as a truncated prefix of an ONNX node name
 
@@ -136,9 +131,6 @@ class NameIndex:
 
 # characters/words that make a layer name need the full grammar (brackets, "||", reformat and copy
 # forms, profile suffixes); a name without any of them can only be "a + b + c" or a single name
-_GRAMMAR_MARKS = re.compile(r"[()\[\]{}|]|Reformatting CopyNode| reformatter | copy|copied_|PWN")
-
-
 class _Plain:
     """A plain ``a + b + c`` (or single) layer name, as the fast path in :func:`_parse_name` reads it."""
 
@@ -164,12 +156,8 @@ def parse_name(name: str) -> "LayerName | _Plain":
     brackets, ``||``, reformat/copy words or profile suffix is a vertical fusion of its `` + ``
     parts (or one single name) - what the grammar returns for it, read without its bracket
     bookkeeping, which was most of the mapping's own time at 10,000 layers."""
-    if _GRAMMAR_MARKS.search(name) or name != name.strip():
-        return parse_layer_name(name)
-    parts = name.split(" + ")
-    if not all(parts):
-        return parse_layer_name(name)
-    return _Plain(name, parts)
+    parts = plain_parts(name)
+    return parse_layer_name(name) if parts is None else _Plain(name, parts)
 
 
 def leaves(parsed: "LayerName | _Plain") -> list[str]:

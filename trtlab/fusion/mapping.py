@@ -6,10 +6,13 @@ Evidence, in order of trust (the first that yields ONNX nodes wins, per layer):
    (``EngineLayer.onnx_nodes_from_metadata``; TensorRT >= 8.6 and TensorRT for RTX).
 2. **name** - the layer-name grammar (:func:`trtlab.engine.names.parse_layer_name`): ``a + b``
    (vertical), ``a || b`` (horizontal), ``PWN(a, b)`` (pointwise), ``{ForeignNode[first...last]}``
-   (Myelin region; an end that is itself a fused name, {ForeignNode[a.weight + b...c + d]}, is read
-   through the same grammar: the region runs from its earliest node to the latest). A Myelin region is expanded to the ONNX nodes on paths from ``first`` to
-   ``last`` (descendants of first that are ancestors of last), plus the nodes that lie between
-   them in topological order, touch that region, and no other engine layer names: a Myelin
+   (Myelin region). An end of a region that is itself a fused name
+   (``{ForeignNode[a.weight + b...c + d]}``) is read through the same grammar, a weight standing for
+   the node that reads it, and the region runs from its earliest node to its latest; an end only
+   TensorRT knows (``ONNXTRT_castHelper_9``) is taken from the layer's tensors. A Myelin region is
+   expanded to the ONNX nodes on paths from ``first`` to ``last`` (descendants of first that are
+   ancestors of last), plus the nodes that lie between them in topological order, touch that
+   region, and no other engine layer names: a Myelin
    region is a connected piece of the graph, and sibling branches that feed it (the K and V
    projections next to a Q projection, shape subgraphs) are not on a first->last path but are
    inside the region.
@@ -55,7 +58,6 @@ layer information belongs to another model (``report.is_mismatch``; ``strict=Tru
 :class:`~trtlab.errors.MappingError`).
 """
 
-
 from __future__ import annotations
 
 import warnings
@@ -63,10 +65,10 @@ from collections import defaultdict
 
 from .._boundary import boundary, gc_paused
 from ..engine import EnginePlan, Profile
-from ..engine.kinds import SYNC_REASON, Kind, internal_reason
+from ..engine.kinds import HELPER, SYNC_REASON, Kind, inserted_reason, internal_reason
 from ..errors import MappingError
 from ..graph import OnnxGraph
-from ._index import HELPER, MOVE_ONLY, MYL, NameIndex, leaves, parse_name, resolve_end
+from ._index import MYL, NameIndex, leaves, parse_name, resolve_end
 from ._rows import Row, as_graph, as_plan, as_profile, rows_from_plan
 from ._topology import components, expand_range, topology_kind
 from ._vanished import join_profile, vanished_nodes
@@ -212,9 +214,9 @@ def _evidence(r: Row, parsed, idx: NameIndex, fl: FusedLayer) -> tuple[list[list
     groups = [_resolve_all(leaves(p), idx, fl.unresolved) for p in parts]
     ranges = []
     for first, last in (parsed.ranges() if "{ForeignNode[" in r.base_name else ()):
-        a, b = resolve_end(first, idx, first=True), resolve_end(last, idx, first=False)
-        if a is not None and b is not None:
-            ranges.append((a, b))
+        span = _region_ends(first, last, r, idx)
+        if span is not None:
+            ranges.append(span)
     if ranges:  # the ends of a region are resolved through the grammar: not unresolved names
         fl.unresolved = [n for n in fl.unresolved if idx.classify(n) == "qdq"]
     if any(groups) or ranges:
@@ -222,15 +224,26 @@ def _evidence(r: Row, parsed, idx: NameIndex, fl: FusedLayer) -> tuple[list[list
     return [g for g in groups if g], ranges
 
 
+def _region_ends(first: str, last: str, r: Row, idx: NameIndex) -> tuple[str, str] | None:
+    """The ONNX nodes a Myelin region runs from and to. An end only TensorRT knows (an ONNX-parser
+    helper such as ``ONNXTRT_castHelper_9``) is taken from the layer's tensors: the last node writing
+    one of its outputs, the first node reading one of its inputs."""
+    a, b = resolve_end(first, idx, first=True), resolve_end(last, idx, first=False)
+    if b is None:
+        writers = [k for k in (idx.producer.get(t) for t in r.outputs) if k is not None]
+        b = max(writers, key=idx.pos.__getitem__) if writers else None
+    if a is None and b is not None:
+        readers = [k for t in r.inputs for k in idx.consumers.get(t, ()) if idx.pos[k] <= idx.pos[b]]
+        a = min(readers, key=idx.pos.__getitem__) if readers else None
+    return (a, b) if a is not None and b is not None else None
+
+
 def _inserted_reason(r: Row, fl: FusedLayer) -> str | None:
     """Why a layer that names no node was inserted by TensorRT (a shape helper, a Myelin move), or None."""
     m = HELPER.match(r.base_name)
     if m:
         fl.target = m.group(1)
-        return f"shape helper TensorRT inserted for {m.group(1)}"
-    if MOVE_ONLY.match(r.base_name):
-        return "data movement (layout transpose/copy) inserted by Myelin"
-    return None
+    return inserted_reason(r.base_name)
 
 
 def _tensor_evidence(r: Row, idx: NameIndex, fl: FusedLayer) -> list[list[str]]:

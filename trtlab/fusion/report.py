@@ -212,7 +212,7 @@ class FusionReport:
         for kind in KINDS:
             if kinds.get(kind):
                 rows.append((f"  {kind}", str(kinds[kind])))
-        reformats = [r for r in self.layers if r.kind == "reformat"]
+        reformats = [r for r in self.layers if r.kind == Kind.REFORMAT]
         total = self.total_ms
         if total:
             ref_ms = sum(r.time_ms or 0.0 for r in reformats)
