@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from .colors import op_color
 from .fusion_graphs import is_pseudo
 from .fusion_style import (
     GROUP_OUTLINE, PSEUDO_COLOR, PSEUDO_OUTLINE, UNACCOUNTED_OUTLINE, UNMAPPED_COLOR, VANISHED_COLOR,
     highlight_outline, kind_color, layer_label, onnx_label, pseudo_label,
 )
-from .layout import Layout, compute_layout
+from .layout import Layout
 from .render import Group, draw_dag
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,9 +25,9 @@ LABEL_LIMIT = 300  # above this many nodes in a panel, draw markers instead of l
 REFORMAT_COLOR = "#9a9a9a"
 
 
-def onnx_style(report: FusionReport, part: nx.DiGraph, *, by_op: bool = False) -> tuple[dict, dict, dict]:
-    """(colours, labels, outlines) of the ONNX nodes in ``part``: by the kind of the engine layer
-    that absorbed each node, or by op type (``by_op``)."""
+def onnx_style(report: FusionReport, part: nx.DiGraph) -> tuple[dict, dict, dict]:
+    """(colours, labels, outlines) of the ONNX nodes in ``part``, coloured by the kind of the
+    engine layer that absorbed each node."""
     colors, labels, outlines = {}, {}, {}
     vanished = {v.name: v for v in report.vanished}
     unaccounted = set(report.unaccounted)
@@ -37,16 +36,14 @@ def onnx_style(report: FusionReport, part: nx.DiGraph, *, by_op: bool = False) -
             colors[v], outlines[v], labels[v] = PSEUDO_COLOR, PSEUDO_OUTLINE, pseudo_label(v)
             continue
         op = part.nodes[v]["info"].op_type
-        layer = None if by_op else report.layer_of(v)
-        if by_op:
-            colors[v] = op_color(op)
-        elif layer is not None:
+        layer = report.layer_of(v)
+        if layer is not None:
             colors[v] = kind_color(layer.kind)
         else:
             colors[v] = VANISHED_COLOR if v in vanished else UNMAPPED_COLOR
-        if v in unaccounted and not by_op:
+        if v in unaccounted:
             outlines[v] = UNACCOUNTED_OUTLINE
-        reason = vanished[v].reason if (v in vanished and not by_op) else None
+        reason = vanished[v].reason if v in vanished else None
         labels[v] = onnx_label(op, v, layer, reason)
     return colors, labels, outlines
 
@@ -184,6 +181,3 @@ def engine_panel(report: FusionReport, ax, graph: nx.DiGraph, layout: Layout, hl
                    edgecolors="#555555", linewidths=0.6, zorder=6, alpha=0.3 if highlighted else 1.0)
     return artists
 
-
-def layouts_for(graphs, direction: str) -> list[Layout]:
-    return [compute_layout(g, direction) for g in graphs]
