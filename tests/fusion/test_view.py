@@ -185,7 +185,7 @@ def test_every_picture_fits_a_notebook_output_area(resnet18, googlenet, googlene
     report = map_fusion(googlenet, googlenet_profile)
     resnet = map_fusion(resnet18, load_layer_info(layerinfo("resnet18-a100-fp16")))
     drawings = [
-        report.draw(mode="stages", focus="^inception_3a/"),  # was 1345 px wide
+        report.draw(mode="stages", focus="^inception_3a/"),
         report.draw(mode="stages"),
         report.draw(focus=r"^(inception_3a/|pool2/)"),
         report.draw(overview=True),
