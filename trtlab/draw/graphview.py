@@ -208,55 +208,17 @@ def draw_onnx_graph(
 def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show_shapes, legend,
           title, figsize, ax, expand, show_io) -> Drawing:
     direction = check_direction(direction)
-    G0 = getattr(graph, "nx", graph)
-    if not isinstance(G0, nx.DiGraph):
+    full = getattr(graph, "nx", graph)
+    if not isinstance(full, nx.DiGraph):
         raise ConfigError(f"draw_onnx_graph needs an OnnxGraph (from trtlab.load_onnx) or a networkx DiGraph, "
                           f"got {type(graph).__name__}")
-    name = getattr(graph, "name", None) or G0.graph.get("name") or "graph"
     if overview not in (None, True, False, "prefix", "markers"):
         raise ConfigError(f"overview={overview!r} is not one of None, True, False, 'prefix', 'markers'")
-
-    # which nodes
-    G = G0
-    centre = None
-    if neighborhood is not None:
-        centre, radius = (neighborhood, 1) if isinstance(neighborhood, str) else tuple(neighborhood)
-        if centre not in G0:
-            raise _unknown(centre, G0.nodes)
-        if not isinstance(radius, int) or radius < 0:
-            raise ConfigError(f"neighborhood radius {radius!r} must be an int >= 0, e.g. ('{centre}', 2)")
-        G = G0.subgraph(nx.ego_graph(G0, centre, radius=radius, undirected=True).nodes)
+    G, centre, radius = _neighbourhood(full, neighborhood)
     hl = _resolve_highlight(G, highlight)
-
-    expand = list(expand or [])
-    for e in expand:
-        if e not in G:
-            raise _unknown(e, G.nodes)
-        if not _subgraphs(G, e):
-            raise ConfigError(f"node {e!r} ({_op(G, e)}) has no subgraph to expand; only If, Loop and Scan "
-                              f"nodes have bodies: {[v for v in G if _subgraphs(G, v)][:5]}")
-
-    # collapsing and overview
-    block = _collapse_map(G, collapse) if collapse is not None else {}
-    mode = "labels"
-    note = None
-    if overview is None:
-        overview = len(G) - len(block) > OVERVIEW_NODES
-    if overview and not block and overview != "markers":
-        block = prefix_blocks(G, target=min(OVERVIEW_NODES, OVERVIEW_TARGET)) or {}
-        if block:
-            mode = "prefix"
-    H, members = _contract_blocks(G, block) if block else (G, {})
-    if overview and (overview == "markers" or len(H) > OVERVIEW_NODES):
-        mode = "markers"
-    if mode == "prefix":
-        note = f"overview: {len(G)} nodes in {len(H)} boxes by name prefix"
-    elif mode == "markers":
-        note = f"overview: {len(H)} nodes, unlabelled"
-    node_of = {}
-    for b, ms in members.items():
-        for v in ms:
-            node_of[v] = b
+    expand = _check_expand(G, expand)
+    H, members, mode, note = _boxes(G, collapse, overview)
+    node_of = {v: b for b, ms in members.items() for v in ms}
     hl_drawn = {node_of.get(v, v) for v in hl}
     if centre is not None and not hl:
         hl_drawn = {node_of.get(centre, centre)}
@@ -266,15 +228,86 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
     io_labels: dict = {}
     if show_io and mode != "markers" and hasattr(graph, "inputs") and hasattr(graph, "consumers"):
         H, io_labels = _add_io(graph, H, node_of)
+    colors, labels, outlines, op_count = _style(G, H, members, io_labels)
+    legend_map = _legend(op_count, members, io_labels) if (legend and len(H)) else None
+    edge_labels = {(u, v): _shape_label(d.get("tensors")) for u, v, d in H.edges(data=True)} if show_shapes else None
+    if title is None:
+        title = _default_title(graph, full, G, centre, radius, note, collapse, members, H)
 
-    # colours, labels, legend
+    layout = compute_layout(H, direction)
+    labelled = mode != "markers"
+    if not labelled:
+        layout = fold_layout(layout)  # deep graphs: side-by-side bands instead of one thin line
+    own_figure = ax is None
+    if own_figure:
+        fig, ax, title = _own_figure(layout, labelled, legend_map, edge_labels, expand, figsize, title)
+    else:
+        fig = ax.figure
+    if len(drawn_nodes) == 0:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "(empty graph: no nodes)", ha="center", va="center", transform=ax.transAxes)
+        artists = None
+    else:
+        artists = draw_dag(
+            H, ax=ax, layout=layout, colors=colors, labels=labels if labelled else None,
+            highlight=hl_drawn, dim_others=bool(hl), edge_labels=edge_labels, legend=legend_map,
+            outlines=outlines, legend_title="op type" if legend_map else None,
+        )
+    if title:
+        set_title(ax, title)
+    if expand:
+        _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure)
+    return Drawing(fig, ax=ax, artists=artists, nodes=drawn_nodes, mode=mode, note=note, tight=not own_figure)
+
+
+def _neighbourhood(full: nx.DiGraph, neighborhood) -> tuple[nx.DiGraph, object, int | None]:
+    """The part of the graph to draw: all of it, or the nodes within ``radius`` edges of a node."""
+    if neighborhood is None:
+        return full, None, None
+    centre, radius = (neighborhood, 1) if isinstance(neighborhood, str) else tuple(neighborhood)
+    if centre not in full:
+        raise _unknown(centre, full.nodes)
+    if not isinstance(radius, int) or radius < 0:
+        raise ConfigError(f"neighborhood radius {radius!r} must be an int >= 0, e.g. ('{centre}', 2)")
+    return full.subgraph(nx.ego_graph(full, centre, radius=radius, undirected=True).nodes), centre, radius
+
+
+def _check_expand(G: nx.DiGraph, expand) -> list:
+    expand = list(expand or [])
+    for e in expand:
+        if e not in G:
+            raise _unknown(e, G.nodes)
+        if not _subgraphs(G, e):
+            raise ConfigError(f"node {e!r} ({_op(G, e)}) has no subgraph to expand; only If, Loop and Scan "
+                              f"nodes have bodies: {[v for v in G if _subgraphs(G, v)][:5]}")
+    return expand
+
+
+def _boxes(G: nx.DiGraph, collapse, overview) -> tuple[nx.DiGraph, dict, str, str | None]:
+    """The graph drawn after collapsing and overview: (graph, box -> members, mode, note)."""
+    block = _collapse_map(G, collapse) if collapse is not None else {}
+    mode = "labels"
+    if overview is None:
+        overview = len(G) - len(block) > OVERVIEW_NODES
+    if overview and not block and overview != "markers":
+        block = prefix_blocks(G, target=min(OVERVIEW_NODES, OVERVIEW_TARGET)) or {}
+        if block:
+            mode = "prefix"
+    H, members = _contract_blocks(G, block) if block else (G, {})
+    if overview and (overview == "markers" or len(H) > OVERVIEW_NODES):
+        mode = "markers"
+    note = {"prefix": f"overview: {len(G)} nodes in {len(H)} boxes by name prefix",
+            "markers": f"overview: {len(H)} nodes, unlabelled"}.get(mode)
+    return H, members, mode, note
+
+
+def _style(G: nx.DiGraph, H: nx.DiGraph, members: dict, io_labels: dict):
+    """(colours, labels, outlines, op counts) of the drawn nodes: op colours, tinted blocks, I/O boxes."""
     colors, labels, outlines = {}, {}, {}
     op_count: Counter = Counter()
     for v in H:
         if v in io_labels:
-            colors[v] = "#ffffff"
-            outlines[v] = "#8a8a8a"
-            labels[v] = io_labels[v]
+            colors[v], outlines[v], labels[v] = "#ffffff", "#8a8a8a", io_labels[v]
             continue
         if v in members:
             ops = Counter(_op(G, m) for m in members[v])
@@ -292,67 +325,50 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
         labels[v] = f"{op}{' [+body]' if body else ''}\n{path_tail(v)}"
         if body:
             outlines[v] = _BODY_OUTLINE
-    legend_map = None
-    if legend and len(H):
-        ops = [o for o, _ in op_count.most_common()]
-        legend_map = {o: op_color(o) for o in ops[:_MAX_LEGEND]}
-        if len(ops) > _MAX_LEGEND:
-            legend_map[f"+{len(ops) - _MAX_LEGEND} more"] = "#ffffff"
-        if members:
-            legend_map["block (tint: main op)"] = COLLAPSED_COLOR
-        if io_labels:
-            legend_map["graph input / output"] = "#ffffff"
-    edge_labels = None
-    if show_shapes:
-        edge_labels = {(u, v): _shape_label(d.get("tensors")) for u, v, d in H.edges(data=True)}
+    return colors, labels, outlines, op_count
 
-    if title is None:
-        title = f"{name} \u2014 {len(G0)} nodes" + (f"\n{note}" if note else "")
-        if collapse is not None:
-            title += f"\ncollapsed into {len(members)} block(s): {len(H)} boxes drawn"
-        if neighborhood is not None:
-            title = f"{name} \u2014 neighbourhood of {centre!r}, radius {radius}\n{len(G)} of {len(G0)} nodes"
 
-    # figure
-    layout = compute_layout(H, direction)
-    labelled = mode != "markers"
-    if not labelled:
-        layout = fold_layout(layout)  # deep graphs: side-by-side bands instead of one thin line
-    own_figure = ax is None
-    if own_figure:
-        legend_w = (2.0 if labelled else 1.6) if legend_map is not None else 0.0
-        body_w = _BODY_W if expand else 0.0
-        size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None,
-                                          edge_labels=bool(edge_labels),
-                                          max_width=max(3.0, MAX_WIDTH_IN - legend_w - body_w))
-        if expand:
-            size = (size[0] + body_w, max(size[1], 4.0 * len(expand)))
-        if legend_map is not None:  # room for the legend beside the graph
-            size = (size[0], max(size[1], 0.21 * len(legend_map) + 0.9))
-        if title:  # titles wrap to the graph's width rather than widen the picture
-            title = wrap(title, int((size[0] - legend_w - body_w) / CHAR_IN))
-        title_h = 0.12 + 0.2 * len(title.split("\n") if title else [])
-        fig = new_figure(size)
-        main_w = max(0.3, (size[0] - legend_w - body_w) / size[0])
-        ax = fig.add_axes((0.01, 0.0, main_w - 0.01, 1.0 - title_h / size[1]))
-    else:
-        fig = ax.figure
-    if len(drawn_nodes) == 0:
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, "(empty graph: no nodes)", ha="center", va="center", transform=ax.transAxes)
-        artists = None
-    else:
-        artists = draw_dag(
-            H, ax=ax, layout=layout, colors=colors, labels=labels if labelled else None,
-            highlight=hl_drawn, dim_others=bool(hl), edge_labels=edge_labels, legend=legend_map,
-            outlines=outlines, legend_title="op type" if legend_map else None,
-        )
-    if title:
-        set_title(ax, title)
+def _legend(op_count: Counter, members: dict, io_labels: dict) -> dict[str, str]:
+    ops = [o for o, _ in op_count.most_common()]
+    legend_map = {o: op_color(o) for o in ops[:_MAX_LEGEND]}
+    if len(ops) > _MAX_LEGEND:
+        legend_map[f"+{len(ops) - _MAX_LEGEND} more"] = "#ffffff"
+    if members:
+        legend_map["block (tint: main op)"] = COLLAPSED_COLOR
+    if io_labels:
+        legend_map["graph input / output"] = "#ffffff"
+    return legend_map
 
+
+def _default_title(graph, full, G, centre, radius, note, collapse, members, H) -> str:
+    name = getattr(graph, "name", None) or full.graph.get("name") or "graph"
+    if centre is not None:
+        return f"{name} \u2014 neighbourhood of {centre!r}, radius {radius}\n{len(G)} of {len(full)} nodes"
+    title = f"{name} \u2014 {len(full)} nodes" + (f"\n{note}" if note else "")
+    if collapse is not None:
+        title += f"\ncollapsed into {len(members)} block(s): {len(H)} boxes drawn"
+    return title
+
+
+def _own_figure(layout, labelled: bool, legend_map, edge_labels, expand, figsize, title):
+    """A figure sized for the layout, the legend and expanded bodies (at most MAX_WIDTH_IN wide
+    unless ``figsize`` says otherwise); returns (figure, main axes, title wrapped to fit)."""
+    legend_w = (2.0 if labelled else 1.6) if legend_map is not None else 0.0
+    body_w = _BODY_W if expand else 0.0
+    size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None,
+                                      edge_labels=bool(edge_labels),
+                                      max_width=max(3.0, MAX_WIDTH_IN - legend_w - body_w))
     if expand:
-        _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure)
-    return Drawing(fig, ax=ax, artists=artists, nodes=drawn_nodes, mode=mode, note=note, tight=not own_figure)
+        size = (size[0] + body_w, max(size[1], 4.0 * len(expand)))
+    if legend_map is not None:  # room for the legend beside the graph
+        size = (size[0], max(size[1], 0.21 * len(legend_map) + 0.9))
+    if title:  # titles wrap to the graph's width rather than widen the picture
+        title = wrap(title, int((size[0] - legend_w - body_w) / CHAR_IN))
+    title_h = 0.12 + 0.2 * len(title.split("\n") if title else [])
+    fig = new_figure(size)
+    main_w = max(0.3, (size[0] - legend_w - body_w) / size[0])
+    ax = fig.add_axes((0.01, 0.0, main_w - 0.01, 1.0 - title_h / size[1]))
+    return fig, ax, title
 
 
 def _add_io(graph, H: nx.DiGraph, node_of: dict) -> tuple[nx.DiGraph, dict]:
