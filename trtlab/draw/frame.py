@@ -20,7 +20,7 @@ MAX_HEIGHT_IN = 90.0
 _HEAD_FONT = 11
 _GAP_IN = 0.15
 _MARGIN_IN = 0.08  # text keeps this far from the picture's left edge
-_MIN_SCALE = 0.62  # narrower than this share of their natural width, panels are stacked instead
+_MIN_SCALE = 0.55  # narrower than this share of their natural width, panels are stacked instead
 
 
 def _lines(text: str | None, width_in: float, fontsize: float) -> tuple[str, int]:
