@@ -111,7 +111,8 @@ def view_widget(data: dict, *, height: int = 640, color_by: str | None = None, s
     modes = list(data.get("color_modes", {}))
     mode = color_by or data.get("color_by") or (modes[0] if modes else "")
     if mode and mode not in modes:
-        raise ConfigError(f"color_by={mode!r} is not one of {', '.join(modes)}")
+        hint = "; colour by time needs a profile: .view(profile=trtlab.load_profile(...))" if mode == "time" else ""
+        raise ConfigError(f"color_by={mode!r} is not one of {', '.join(modes)}{hint}")
     w = cls(data=data, height=int(height), color_by=mode)
     if select is not None:
         w.select(select)

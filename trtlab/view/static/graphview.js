@@ -43,6 +43,15 @@ function colorOf(node, spec) {
   return (spec.palette && v !== null && v !== undefined && spec.palette[v]) || "#e8e8e8";
 }
 
+// Text colour that reads on a fill: white on dark colours, near-black on light ones.
+function textOn(fill) {
+  let r, g, b;
+  const m = /^#([0-9a-f]{6})$/i.exec(fill);
+  if (m) { const v = parseInt(m[1], 16); r = v >> 16; g = (v >> 8) & 255; b = v & 255; }
+  else { const c = (fill.match(/\d+/g) || [255, 255, 255]).map(Number); [r, g, b] = c; }
+  return 0.299 * r + 0.587 * g + 0.114 * b < 140 ? "#ffffff" : "#111111";
+}
+
 function h(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -67,9 +76,9 @@ function styleFor(big) {
       shape: "round-rectangle", width: "data(w)", height: 34, "background-color": "data(color)",
       "border-width": 1, "border-color": "#555", label: "data(label)", "text-wrap": "wrap",
       "text-max-width": "data(w)", "font-size": 10, "text-valign": "center", "text-halign": "center",
-      color: "#111", "min-zoomed-font-size": big ? 7 : 5 } },
+      color: "data(fg)", "min-zoomed-font-size": big ? 7 : 5 } },
     { selector: "node[role = 'io']", style: { shape: "ellipse", "border-style": "dashed", "background-color": "#fff" } },
-    { selector: "node[role = 'layer'][kind = 'reformat']", style: { shape: "diamond", height: 30 } },
+    { selector: "node[role = 'layer'][kind = 'reformat']", style: { shape: "cut-rectangle", height: 26 } },
     { selector: ":parent", style: {
       shape: "round-rectangle", "background-color": "data(color)", "background-opacity": 0.10,
       "border-width": 2, "border-color": "data(color)", "border-opacity": 1, label: "data(label)",
@@ -99,11 +108,12 @@ function elementsOf(panel, spec) {
   for (const g of panel.groups || []) {
     const fill = spec && spec.palette && spec.palette[g.kind] ? spec.palette[g.kind] : "#555555";
     groupColor[g.id] = fill;
-    els.push({ group: "nodes", data: { id: g.id, label: g.label, kind: g.kind, role: "group", color: fill,
+    els.push({ group: "nodes", data: { id: g.id, label: g.label, kind: g.kind, role: "group", color: fill, fg: "#222222",
       w: 150, collapsible: !!g.collapsible } });
   }
   for (const n of panel.nodes) {
-    const data = { id: n.id, label: n.label, w: n.w, role: n.role, kind: n.kind || "", color: colorOf(n, spec) };
+    const color = colorOf(n, spec);
+    const data = { id: n.id, label: n.label, w: n.w, role: n.role, kind: n.kind || "", color, fg: textOn(color) };
     if (n.parent) data.parent = n.parent;
     els.push({ group: "nodes", data, position: { x: n.x, y: n.y } });
   }
@@ -271,7 +281,10 @@ function render({ model, el }) {
   const recolor = () => {
     const spec = modes[colorSel.value];
     for (const { cy, panel } of cys) cy.batch(() => {
-      for (const n of panel.nodes) cy.getElementById(n.id).data("color", colorOf(n, spec));
+      for (const n of panel.nodes) {
+        const c = colorOf(n, spec);
+        cy.getElementById(n.id).data({ color: c, fg: textOn(c) });
+      }
       for (const g of panel.groups || []) {
         const c = spec && spec.palette && spec.palette[g.kind] ? spec.palette[g.kind] : "#555555";
         cy.getElementById(g.id).data("color", c);
