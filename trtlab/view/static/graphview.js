@@ -93,7 +93,7 @@ function styleFor(big) {
       : { "curve-style": "straight", width: 1.2, "line-color": "#8a8a8a", "target-arrow-shape": "triangle",
           "target-arrow-color": "#8a8a8a", "arrow-scale": 0.8 } },
     { selector: "edge.meta", style: { "line-style": "dashed" } },
-    { selector: ".dim", style: { opacity: 0.22 } },
+    { selector: ".dim", style: { opacity: 0.35 } },
     { selector: "node.found", style: { "border-width": 4, "border-color": FOUND } },
     { selector: "node.lit", style: { "border-width": 4, "border-color": LIT, opacity: 1, "z-index": 10 } },
     { selector: "node.sel", style: { "border-width": 6, "border-color": LIT, "border-style": "double" } },
