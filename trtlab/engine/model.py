@@ -367,6 +367,16 @@ class EnginePlan:
         """
         return draw_plan(self, profile=profile, color_by=color_by, **kw)
 
+    def view(self, profile=None, **kw):
+        """Interactive engine graph from the layer information alone: per layer its kind, type,
+        precision, tactic, formats (and time and share of time with ``profile=``); tensor shapes
+        and formats on the edges. Colour by kind, time or precision (``color_by=``). Needs
+        anywidget (the ``notebook`` extra); ``.view().save_html(path)`` writes an offline page."""
+        from ..view import view
+
+        return view(self, profile=profile, **kw)
+
+
 def _build_graph(layers: list[EngineLayer]) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_nodes_from((layer.uid, {"layer": layer}) for layer in layers)

@@ -344,6 +344,16 @@ class FusionReport:
 
         return lint(self, reformat_pct=reformat_pct)
 
+    def view(self, mode: str = "side-by-side", **kw):
+        """Interactive before/after view, linked: click an engine layer and its ONNX nodes light
+        up, click an ONNX node and its engine layer does; hover for details. ``mode="stages"``
+        (with ``focus=`` regex) shows ONNX -> vertical -> horizontal fusion as three linked
+        panels. The widget's ``selected_layer`` / ``highlighted_nodes`` hold the selection.
+        Needs anywidget (the ``notebook`` extra); ``.view().save_html(path)`` writes an offline page."""
+        from ..view import view
+
+        return view(self, mode=mode, **kw)
+
 
 def _shorten(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
