@@ -149,13 +149,15 @@ def has_qdq(proto: onnx.ModelProto) -> bool:
     return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in proto.graph.node)
 
 
-def to_fp16(src: ModelSource) -> bytes:
+def to_fp16(src: ModelSource) -> tuple[bytes, int]:
     """Convert float32 tensors to float16, keeping float32 graph inputs/outputs (Casts at the I/O).
 
     Strongly typed backends (TensorRT for RTX) take precision from the network's types, so
     FP16 means an FP16 model. We use onnxconverter-common's converter, which is maintained
     with the ONNX ecosystem and handles initializers, Constant nodes, value_info and the
     ops that must stay float32 (e.g. Resize scales), rather than writing our own.
+
+    Returns the converted model and how many Cast nodes the conversion inserted.
     """
     f16 = require("onnxconverter_common.float16", "FP16 builds on a strongly typed backend", extra="rtx")
     proto = src.proto()
@@ -170,4 +172,9 @@ def to_fp16(src: ModelSource) -> bytes:
                 f"converting the model to float16 failed ({type(exc).__name__}: {exc}); "
                 "build with precision='fp32', or export an FP16 model yourself"
             ) from exc
-    return out.SerializeToString()
+    casts = _count_casts(out.graph) - _count_casts(proto.graph)
+    return out.SerializeToString(), casts
+
+
+def _count_casts(graph: onnx.GraphProto) -> int:
+    return sum(1 for node in graph.node if node.op_type == "Cast")
