@@ -20,7 +20,7 @@ from ..graph import load_onnx
 from .backend import BackendInfo, _info_for, resolve_backend
 from .cache import as_cache
 from .config import BuildConfig
-from .model import ModelSource, has_qdq, read_model, to_fp16
+from .model import ModelSource, has_qdq, read_model, require_nodes, to_fp16
 from .profiles import input_symbols, model_hints
 from .progress import CancelToken, make_progress
 from .trt_session import BuildRequest, layer_info_from_engine, run_builder
@@ -295,7 +295,7 @@ def _from_cache(engine_cache, key, config, info, src, model_bytes_fn) -> BuiltEn
 
 def _build_fresh(trt, info: BackendInfo, src: ModelSource, config: BuildConfig, callback, cancel,
                  engine_cache, key: str) -> BuiltEngine:
-    proto = src.proto()  # a model that is not valid ONNX fails here with ModelLoadError, before TensorRT sees it
+    proto = require_nodes(src)  # a model that is not valid ONNX fails here, before TensorRT sees it
     log: list[tuple[str, str]] = []
     notes: list[str] = []
     t0 = time.perf_counter()

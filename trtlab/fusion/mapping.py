@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LayerInfoError, MappingError, TrtlabError
+from ..graph.loader import is_model_source
 from .patterns import ELEMENTWISE_OPS, QDQ_OPS, SHAPE_OPS, TRIVIAL_OPS, short_pattern
 from .report import FusedLayer, FusionReport, VanishedNode
 
@@ -109,7 +110,7 @@ class _Row:
 def _as_graph(src: Any):
     if hasattr(src, "nx") and hasattr(src, "node"):
         return src
-    if isinstance(src, (str, bytes, bytearray, os.PathLike)) or type(src).__name__ == "ModelProto":
+    if is_model_source(src):
         from ..graph import load_onnx
 
         return load_onnx(src)
