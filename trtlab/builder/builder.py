@@ -144,11 +144,14 @@ def _count_layers(engine: BuiltEngine) -> str:
 
 
 def plan_from_text(text: str, fmt: str):
-    """Layer-information text -> EnginePlan, through trtlab.engine's parsers."""
+    """Layer-information text (a sidecar's, a bundle member's, the cache's) -> EnginePlan.
+
+    The text is always parsed, never opened as a path, whatever it looks like.
+    """
     if fmt == "oneline":
         return eng.parse_oneline(text)
     if fmt == "json":
-        return eng.load_layer_info(text)
+        return eng.load_layer_info(text.encode("utf-8"))  # bytes: parsed as text, never taken for a path
     return eng.EnginePlan(layers=[], io_tensors=[], source="none", verbosity="none",
                           note="built with profiling_verbosity='none'; build with 'detailed' to see layers")
 
