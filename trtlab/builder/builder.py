@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Callable
 
 from .. import engine as eng
-from .._boundary import boundary
+from .._atomic import atomic_write
 from ..errors import BackendError, CacheError, ConfigError, LayerInfoError
 from ..fusion import map_fusion
 from ..graph import load_onnx
@@ -23,9 +23,12 @@ from .config import BuildConfig
 from .model import ModelSource, has_qdq, read_model, require_nodes, to_fp16
 from .profiles import input_symbols, model_hints
 from .progress import CancelToken, make_progress
-from .trt_session import BuildRequest, layer_info_from_engine, run_builder
+from .trt_session import TRT_ERRORS, BuildRequest, layer_info_from_engine, run_builder
 
-__all__ = ["BuiltEngine", "build_engine", "extract_layers_from_log", "cache_key", "BuildWarning"]
+__all__ = ["BuiltEngine", "build_engine", "save_engine", "extract_layers_from_log", "cache_key", "BuildWarning"]
+
+
+SIDECAR_FORMAT = "trtlab-engine"
 
 
 class BuildWarning(UserWarning):
@@ -109,8 +112,6 @@ class BuiltEngine:
 
     def save(self, path) -> Path:
         """Write ``path`` (the plan) and ``path + '.json'`` (backend, config, hashes, layer info)."""
-        from .bundle import save_engine
-
         return save_engine(self, path)
 
     def __repr__(self) -> str:
@@ -134,6 +135,27 @@ class BuiltEngine:
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
                        f"{html.escape(str(v))}</td></tr>" for k, v in rows)
         return f"<table><caption>TensorRT engine</caption>{body}</table>"
+
+
+def save_engine(engine, path) -> Path:
+    """Write the plan to ``path`` and a sidecar ``path + '.json'``; returns the plan's path."""
+    path = Path(path)
+    sidecar = {
+        "format": SIDECAR_FORMAT,
+        "version": 1,
+        **engine.metadata(),
+        "layer_info": engine.layer_info_text,
+    }
+    try:
+        # each file is replaced atomically; a write killed between the two leaves a pair whose
+        # hashes disagree, which load_engine refuses (docs/reliability.md, known limitations)
+        with atomic_write(path) as fh:
+            fh.write(engine.plan)
+        with atomic_write(str(path) + ".json") as fh:
+            fh.write(json.dumps(sidecar, indent=1).encode())
+    except OSError as exc:
+        raise ConfigError(f"cannot write the engine to {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
+    return path
 
 
 def _count_layers(engine: BuiltEngine) -> str:
@@ -361,10 +383,9 @@ def _read_layer_info(trt, info: BackendInfo, config: BuildConfig, plan: bytes, l
 
 def _inspect(trt, plan: bytes, log: list) -> str:
     try:
-        with boundary(BackendError, "reading layer information from the engine"):
-            text = layer_info_from_engine(trt, plan, log) or ""
-    except BackendError as exc:  # the builder's log still lists the layers
-        log.append(("WARNING", f"trtlab: {exc}"))
+        text = layer_info_from_engine(trt, plan, log) or ""
+    except TRT_ERRORS as exc:  # the builder's log still lists the layers
+        log.append(("WARNING", f"trtlab: reading layer information from the engine failed: {exc}"))
         return ""
     if not text:
         log.append(("WARNING", "trtlab: the engine could not be deserialized here; "

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from .._atomic import atomic_write
 from ..engine import load_profile
+from ..errors import BundleError, ConfigError, TrtlabError
 from ..fusion import map_fusion
 from ..graph import load_onnx
-from ..errors import BundleError, ConfigError, TrtlabError
-from .builder import BuiltEngine, plan_from_text
+from .builder import SIDECAR_FORMAT, BuiltEngine, plan_from_text, save_engine
 from .config import BuildConfig, ShapeProfile
 from .model import read_model
 
@@ -39,7 +39,6 @@ __all__ = ["save_engine", "load_engine", "read_plan", "save_bundle", "load_bundl
 
 BUNDLE_FORMAT = "trtlab-bundle"
 BUNDLE_VERSION = 1
-SIDECAR_FORMAT = "trtlab-engine"
 
 
 def _sha(data: bytes) -> str:
@@ -55,27 +54,6 @@ def config_from_key(d: dict) -> BuildConfig:
 
 
 # ----------------------------------------------------------------------------- engines
-def save_engine(engine, path) -> Path:
-    """Write the plan to ``path`` and a sidecar ``path + '.json'``; returns the plan's path."""
-    path = Path(path)
-    sidecar = {
-        "format": SIDECAR_FORMAT,
-        "version": 1,
-        **engine.metadata(),
-        "layer_info": engine.layer_info_text,
-    }
-    try:
-        # each file is replaced atomically; a write killed between the two leaves a pair whose
-        # hashes disagree, which load_engine refuses (docs/reliability.md, known limitations)
-        with atomic_write(path) as fh:
-            fh.write(engine.plan)
-        with atomic_write(str(path) + ".json") as fh:
-            fh.write(json.dumps(sidecar, indent=1).encode())
-    except OSError as exc:
-        raise ConfigError(f"cannot write the engine to {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
-    return path
-
-
 #: a sidecar holds the build metadata and the layer information (at most the layer readers' limit)
 _SIDECAR_LIMIT = 80 * 2**20
 #: plans of the largest models are a few GiB

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import onnx
 
+from .._boundary import boundary
 from .._optional import require
 from ..errors import ConfigError, ModelLoadError
 from ..graph.loader import ModelSource, load_external_data, open_model
@@ -79,15 +80,10 @@ def to_fp16(src: ModelSource) -> tuple[bytes, int]:
     if src.external_tensors():  # bring the (checked) external weights in before converting them
         proto = src.editable_proto()
         load_external_data(proto, src.base_dir, src.label)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), boundary(ConfigError, "converting the model to float16",
+                                             "Build with precision='fp32', or export an FP16 model yourself."):
         warnings.simplefilter("ignore")  # "float32 number will be truncated" for tiny weights
-        try:
-            out = f16.convert_float_to_float16(proto, keep_io_types=True)
-        except Exception as exc:
-            raise ConfigError(
-                f"converting the model to float16 failed ({type(exc).__name__}: {exc}); "
-                "build with precision='fp32', or export an FP16 model yourself"
-            ) from exc
+        out = f16.convert_float_to_float16(proto, keep_io_types=True)
     casts = _count_casts(out.graph) - _count_casts(proto.graph)
     return out.SerializeToString(), casts
 

@@ -36,6 +36,8 @@ from .progress import CancelToken, ProgressEvent
 __all__ = ["TrtObjects", "BuildRequest", "run_builder", "layer_info_from_engine", "error_lines"]
 
 SEVERITIES = ("INTERNAL_ERROR", "ERROR", "WARNING", "INFO", "VERBOSE")
+#: what TensorRT's pybind11 bindings raise (C++ exceptions, bad arguments, std::bad_alloc)
+TRT_ERRORS = (RuntimeError, TypeError, ValueError, MemoryError)
 
 
 # ----------------------------------------------------------------------------- callbacks
@@ -196,7 +198,7 @@ def _parse(objs: TrtObjects, request: BuildRequest, log: list) -> None:
         network = objs.network = builder.create_network(0)
         parser = objs.parser = trt.OnnxParser(network, objs.logger)
         ok = parser.parse(request.model_data, str(request.model_path) if request.model_path is not None else None)
-    except Exception as exc:  # TensorRT's own exceptions (RuntimeError, TypeError) at the parser's start
+    except TRT_ERRORS as exc:
         raise BuildError(f"TensorRT could not start parsing the model ({type(exc).__name__}: {exc})") from exc
     if not ok:
         raise _parser_error(parser, log)
@@ -274,7 +276,7 @@ def _build(objs: TrtObjects, request: BuildRequest, log: list) -> bytes:
     builder = objs.builder
     try:
         host_mem = objs.host_mem = builder.build_serialized_network(objs.network, objs.bconfig)
-    except Exception as exc:  # TensorRT's own exceptions from the build
+    except TRT_ERRORS as exc:
         raise BuildError(f"TensorRT's builder raised {type(exc).__name__}: {exc}. "
                          f"Log errors: {error_lines(log)}") from exc
     monitor = objs.monitor

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Union
 
 import onnx
+from google.protobuf.message import DecodeError
 from onnx import external_data_helper, shape_inference
 
+from .._boundary import boundary
 from ..errors import ModelLoadError
 
 __all__ = ["Source", "ModelSource", "open_model", "is_model_source", "read_model", "check_external_data",
@@ -212,7 +214,7 @@ def _parse(data: bytes, label: str) -> onnx.ModelProto:
     model = onnx.ModelProto()
     try:
         model.ParseFromString(data)
-    except Exception as exc:  # google.protobuf.message.DecodeError and friends
+    except (DecodeError, ValueError, RuntimeError, RecursionError) as exc:
         raise ModelLoadError(
             f"{label} is not a valid ONNX model: protobuf could not decode it ({exc}). "
             f"The file may be truncated or corrupt, or not an .onnx file; export it again."
@@ -279,7 +281,7 @@ def _itemsize_bits(data_type: int) -> int | None:
         return None
     try:
         return onnx.helper.tensor_dtype_to_np_dtype(data_type).itemsize * 8
-    except Exception:
+    except (KeyError, ValueError, TypeError):  # a type numpy has no dtype for
         return None
 
 
@@ -442,10 +444,9 @@ def load_external_data(model: onnx.ModelProto, base_dir: Path | None, label: str
     """Check, then load, every external tensor of ``model`` in place."""
     if not check_external_data(model, base_dir, label):
         return
-    try:
+    with boundary(ModelLoadError, f"loading the external data of {label} from {str(base_dir)!r}",
+                  "Check that the data files next to the model are complete."):
         external_data_helper.load_external_data_for_model(model, str(base_dir))
-    except Exception as exc:
-        raise ModelLoadError(f"could not load the external data of {label} from {str(base_dir)!r}: {exc}") from exc
 
 
 def _node_domains(graph: onnx.GraphProto, out: set[str]) -> set[str]:
