@@ -449,7 +449,7 @@ def reliability_cases() -> list[dict]:
         cases.append(_case(f"{cid}.trtlab", "load_bundle+fusion", expect, why, make=cid, mentions=mention))
     cases.append(_case("plan_sidecar_layer_info_is_a_path", "load_engine+layers", "error:LayerInfoError",
                        "a sidecar whose layer_info is the text '/etc/passwd': parsed as text, never opened",
-                       make="plan_sidecar_layer_info_is_a_path", mentions=["layer information"]))
+                       make="plan_sidecar_layer_info_is_a_path", mentions=["{name}.json", "layer information"]))
     cases.append(_case("plan_huge_sparse", "load_engine", "error:BundleError",
                        "a 17 GiB (sparse) plan: refused by size before reading", make="plan_huge_sparse",
                        mentions=["{name}", "MiB"]))

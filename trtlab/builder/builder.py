@@ -58,6 +58,7 @@ class BuiltEngine:
     key: str | None = None               # engine cache key (sha256)
     model_digest: str | None = None
     notes: list[str] = field(default_factory=list)   # what the build decided or changed on its own
+    source: str | None = None            # where it was loaded from, for messages (e.g. "sidecar 'x.plan.json'")
     _model_bytes: Callable[[], bytes] | bytes | None = field(default=None, repr=False)
     _plan_cache: object = field(default=None, repr=False)
     _onnx_cache: object = field(default=None, repr=False)
@@ -81,7 +82,12 @@ class BuiltEngine:
     def layer_info(self):
         """The engine's layers as an :class:`~trtlab.engine.EnginePlan`."""
         if self._plan_cache is None:
-            self._plan_cache = plan_from_text(self.layer_info_text, self.layer_info_format)
+            try:
+                self._plan_cache = plan_from_text(self.layer_info_text, self.layer_info_format)
+            except LayerInfoError as exc:
+                if self.source is None:
+                    raise
+                raise LayerInfoError(f"the layer information of {self.source}: {exc}") from exc
         return self._plan_cache
 
     def fusion(self, profile=None):

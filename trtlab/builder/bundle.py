@@ -150,6 +150,7 @@ def load_engine(path, model=None, *, verify: bool = True):
         key=meta.get("cache_key"),
         model_digest=src.digest if src else meta.get("model_sha256"),
         notes=[str(n) for n in meta.get("notes", [])],
+        source=f"sidecar {str(path) + '.json'!r}" if meta else None,
         _model_bytes=src.data if src else None,
     )
 

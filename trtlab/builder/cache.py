@@ -32,8 +32,10 @@ __all__ = ["EngineCache", "CacheEntry", "default_cache_dir", "as_cache"]
 MAGIC = b"TRTLABE1"
 ENV_VAR = "TRTLAB_CACHE_DIR"
 SUFFIX = ".engine"
-#: a header is a small JSON object (hashes, config, notes)
+#: a header is a small JSON object (hashes, config, notes); the parts are checked before they are read
 MAX_HEADER_BYTES = 16 * 2**20
+MAX_PLAN_BYTES = 16 * 2**30
+MAX_LAYERS_BYTES = 80 * 2**20
 #: temp files younger than this are writes in progress (maybe in another process): clear() keeps them
 STALE_TEMP_SECONDS = 3600
 
@@ -141,7 +143,7 @@ class EngineCache:
         if not isinstance(meta, dict) or meta.get("key") != key:
             raise ValueError(f"entry belongs to key {meta.get('key') if isinstance(meta, dict) else None!r}")
         pn, ln = _byte_count(meta, "plan_bytes"), _byte_count(meta, "layers_bytes")
-        if size != len(MAGIC) + 4 + hlen + pn + ln:
+        if size != len(MAGIC) + 4 + hlen + pn + ln or pn > MAX_PLAN_BYTES or ln > MAX_LAYERS_BYTES:
             raise ValueError(f"size {size} does not match the header (truncated or padded)")
         plan = fh.read(pn)
         layers = fh.read(ln)

@@ -28,7 +28,7 @@ from types import ModuleType
 
 from .._atomic import atomic_write
 from .._boundary import gc_paused
-from ..errors import BuildCancelled, BuildError
+from ..errors import BuildCancelled, BuildError, ConfigError
 from .config import BuildConfig
 from .profiles import ResolvedProfiles, resolve_profiles
 from .progress import CancelToken, ProgressEvent
@@ -259,9 +259,22 @@ def _configure(objs: TrtObjects, request: BuildRequest, profiles: ResolvedProfil
         bconfig.num_compute_capabilities = 1
         bconfig.set_compute_capability(getattr(trt.ComputeCapability, config.compute_capability.upper()), 0)
     if request.timing_path is not None:
-        path = request.timing_path
-        tcache = objs.tcache = bconfig.create_timing_cache(path.read_bytes() if path.is_file() else b"")
+        tcache = objs.tcache = bconfig.create_timing_cache(_timing_cache_bytes(request.timing_path))
         bconfig.set_timing_cache(tcache, False)
+
+
+#: timing caches hold one record per timed tactic: megabytes, not gigabytes
+MAX_TIMING_CACHE_BYTES = 1 << 30
+
+
+def _timing_cache_bytes(path: Path) -> bytes:
+    if not path.is_file():
+        return b""
+    size = path.stat().st_size
+    if size > MAX_TIMING_CACHE_BYTES:
+        raise ConfigError(f"timing cache {str(path)!r} is {size / 2**20:,.0f} MiB, more than the "
+                          f"{MAX_TIMING_CACHE_BYTES >> 20:,} MiB a timing cache may have; delete it or choose another")
+    return path.read_bytes()
 
 
 def _attach_monitor(objs: TrtObjects, request: BuildRequest) -> None:
