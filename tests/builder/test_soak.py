@@ -10,6 +10,9 @@ collector finds no TensorRT object there, then soak the builder with a collector
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -84,6 +87,43 @@ def test_a_parser_failure_leaves_no_tensorrt_object_to_the_collector(rtx, fixtur
     assert _tensorrt_garbage(lambda: build_engine(model)) == []
 
 
+COLLECT_INSIDE_TENSORRT = """
+import gc, sys
+import tensorrt_rtx_bindings as trt
+import trtlab.builder.trt_session as session
+from trtlab.builder import BuildConfig, ShapeProfile, build_engine
+from trtlab.errors import ConfigError
+
+base = session.logger_class(trt)
+
+class Collecting(base):  # TensorRT's logger callback runs the collector: where the hang was
+    def log(self, severity, msg):
+        gc.collect()
+        base.log(self, severity, msg)
+
+session.logger_class = lambda module: Collecting
+gc.disable()  # garbage waits for the collections inside TensorRT
+for i in range(2):
+    try:
+        build_engine(sys.argv[1], BuildConfig(profiles=(ShapeProfile("no_such_input", (1,), (1,), (1,)),)))
+    except ConfigError as exc:
+        cycle = [exc]
+        cycle.append(cycle)
+        del cycle, exc
+    assert build_engine(sys.argv[1]).plan
+print("ok")
+"""
+
+
+def test_a_collection_inside_tensorrt_callbacks_does_not_hang(rtx):
+    """The collector running inside TensorRT's logger callback (TensorRT holding its lock) after
+    failed builds whose exceptions sit in reference cycles: this deadlocked when those frames
+    held a Builder. Run in a child process so a regression fails the test instead of hanging it."""
+    proc = subprocess.run([sys.executable, "-c", COLLECT_INSIDE_TENSORRT, str(BLOCK)], capture_output=True,
+                          text=True, timeout=180, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-2000:]
+
+
 def _collector(stop: threading.Event, counter: list) -> None:
     while not stop.is_set():
         gc.collect()
@@ -142,4 +182,7 @@ def test_soak_200_builds_with_a_collector_thread(rtx, tmp_path):
     assert kinds == {"build": 125, "cancel": 25, "config": 25, "bad model": 25}
     # flat: after a warm-up of 50 builds, memory grows by less than 64 MiB over the last 150
     warm = rss[len(rss) // 4]
+    print(f"soak: {counter[0]} collections on the other thread; RSS after build 8 {rss[0] / 2**20:.1f} MiB, "
+          f"after build 56 {warm / 2**20:.1f} MiB, max of builds 56-200 {max(rss[len(rss) // 4:]) / 2**20:.1f} MiB, "
+          f"after build 200 {rss[-1] / 2**20:.1f} MiB")
     assert max(rss[len(rss) // 4:]) - warm < 64 * 2**20, [r >> 20 for r in rss]
