@@ -9,6 +9,7 @@ import html
 import os
 import warnings as _warnings
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -447,6 +448,29 @@ def _tensor_value(t: onnx.TensorProto) -> object:
     return numpy_helper.to_array(t)
 
 
+@dataclass
+class _Scope:
+    """What :class:`_Builder` learns about one graph level while it builds it."""
+
+    name: str
+    warnings: list[str]
+    tensors: dict[str, TensorInfo] = field(default_factory=dict)
+    initializers: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    inputs: list[TensorInfo] = field(default_factory=list)
+    real_inputs: set[str] = field(default_factory=set)
+    output_names: list[str] = field(default_factory=list)
+    graph_outputs: set[str] = field(default_factory=set)
+    outputs: list[TensorInfo] = field(default_factory=list)
+    weight_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+    producers: dict[str, str] = field(default_factory=dict)
+    visible: dict[str, TensorInfo] = field(default_factory=dict)
+    edges: dict[tuple[str, str], dict[str, None]] = field(default_factory=dict)
+    dangling: dict[str, list[str]] = field(default_factory=dict)
+    outer_used: dict[str, None] = field(default_factory=dict)
+    consumers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
 class _Builder:
     """Turns a GraphProto into an OnnxGraph (recursively for subgraphs).
 
@@ -468,13 +492,53 @@ class _Builder:
         outer: dict[str, TensorInfo] | None,
         default_name: str = "graph",
     ) -> OnnxGraph:
-        # --- declared tensors: outputs < value_info < inputs < initializers (later wins)
-        tensors: dict[str, TensorInfo] = {}
+        """One graph level: declared tensors, producers, nodes and edges, checks, the OnnxGraph."""
+        scope = _Scope(name=g.name or default_name, warnings=warnings)
+        self._declare_tensors(g, scope)
+        nodes = list(original.node)
+        inferred_nodes = list(g.node)
+        if len(inferred_nodes) != len(nodes):
+            inferred_nodes = nodes
+        scope.names = _unique_names(nodes, warnings)
+        self._find_producers(nodes, scope)
+        scope.visible = {**(outer or {}), **scope.tensors}
+        for t in scope.producers:
+            scope.visible.setdefault(t, TensorInfo(t))
+        G = nx.DiGraph()
+        G.add_nodes_from(
+            (scope.names[i], {"info": self._node_info(i, node, inferred_nodes[i], scope, outer or {})})
+            for i, node in enumerate(nodes)
+        )
+        G.add_edges_from(
+            (u, v, {"tensors": [scope.visible.get(t) or TensorInfo(t) for t in ts]}) for (u, v), ts in scope.edges.items()
+        )
+        self._check_graph(G, scope, outer or {})
+        return OnnxGraph(
+            G,
+            model=self.model,
+            proto=original,
+            name=scope.name,
+            inputs=scope.inputs,
+            outputs=scope.outputs,
+            tensors=scope.tensors,
+            initializers=scope.initializers,
+            warnings=warnings,
+            dangling=scope.dangling,
+            outer_inputs=list(scope.outer_used),
+            weight_shapes=scope.weight_shapes,
+            producers=scope.producers,
+            consumers=dict(scope.consumers),
+        )
+
+    @staticmethod
+    def _declare_tensors(g: onnx.GraphProto, scope: "_Scope") -> None:
+        """Declared tensors (outputs < value_info < inputs < initializers: later wins), inputs, outputs."""
+        tensors, warnings = scope.tensors, scope.warnings
         for vi in g.output:
             tensors[vi.name] = _type_info(vi.name, vi.type)
         for vi in g.value_info:
             tensors[vi.name] = _merge(tensors.get(vi.name), _type_info(vi.name, vi.type))
-        initializers: dict[str, tuple[int, ...]] = {}
+        initializers = scope.initializers
         for init in g.initializer:
             if init.name in initializers:
                 warnings.append(f"initializer {init.name!r} is defined twice; the last one is used")
@@ -490,154 +554,127 @@ class _Builder:
         for init in g.initializer:
             tensors[init.name] = TensorInfo(init.name, initializers[init.name], _dtype_name(init.data_type))
         # inputs that also have an initializer are weights (old exporters list them as inputs)
-        inputs = [tensors[n] for n in input_names if n not in initializers]
-        real_inputs = {t.name for t in inputs}
-        output_names = list(dict.fromkeys(vi.name for vi in g.output))
-        outputs = [tensors[n] for n in output_names]
+        scope.inputs = [tensors[n] for n in input_names if n not in initializers]
+        scope.real_inputs = {t.name for t in scope.inputs}
+        scope.output_names = list(dict.fromkeys(vi.name for vi in g.output))
+        scope.outputs = [tensors[n] for n in scope.output_names]
+        scope.graph_outputs = set(scope.output_names)
+        scope.weight_shapes = dict(initializers)
 
-        # --- unique node names and producers (one pass; names are stable: they depend only on the file)
-        nodes = list(original.node)
-        inferred_nodes = list(g.node)
-        names = _unique_names(nodes, warnings)
-        weight_shapes: dict[str, tuple[int, ...]] = dict(initializers)
-        producers: dict[str, str] = {}
+    def _find_producers(self, nodes: list[onnx.NodeProto], scope: "_Scope") -> None:
+        """The node writing each tensor (one pass; names are stable: they depend only on the file)."""
+        names, producers = scope.names, scope.producers
         for i, node in enumerate(nodes):
             for t in node.output:
                 if not t:
                     continue
                 if t in producers:
                     raise ModelLoadError(
-                        f"invalid graph {g.name or default_name!r} in {self.label}: tensor {t!r} is produced by two "
+                        f"invalid graph {scope.name!r} in {self.label}: tensor {t!r} is produced by two "
                         f"nodes, {producers[t]!r} and {names[i]!r} (ONNX tensors have exactly one producer). "
                         f"Fix the exporter, or rename one output with onnx-graphsurgeon."
                     )
-                if t in initializers or t in real_inputs:
+                if t in scope.initializers or t in scope.real_inputs:
                     raise ModelLoadError(
-                        f"invalid graph {g.name or default_name!r} in {self.label}: node {names[i]!r} writes tensor "
-                        f"{t!r}, which is also a graph {'initializer' if t in initializers else 'input'}. "
+                        f"invalid graph {scope.name!r} in {self.label}: node {names[i]!r} writes tensor "
+                        f"{t!r}, which is also a graph {'initializer' if t in scope.initializers else 'input'}. "
                         f"Rename the node's output."
                     )
                 producers[t] = names[i]
             if node.op_type == "Constant" and node.domain in ("", "ai.onnx") and len(node.output) == 1:
                 shape = _const_shape(node)
                 if shape is not None:
-                    weight_shapes[node.output[0]] = shape
-                    tensors.setdefault(node.output[0], TensorInfo(node.output[0], shape, None))
+                    scope.weight_shapes[node.output[0]] = shape
+                    scope.tensors.setdefault(node.output[0], TensorInfo(node.output[0], shape, None))
 
-        outer = outer or {}
-        visible = {**outer, **tensors}
-        for t in producers:
-            visible.setdefault(t, TensorInfo(t))
-        graph_outputs = set(output_names)
+    def _attributes_and_subgraphs(self, node, inferred_node, name: str, scope: "_Scope"):
+        attributes: dict[str, object] = {}
+        subgraphs: dict[str, OnnxGraph] = {}
+        for a, ia in zip(node.attribute, inferred_node.attribute):
+            if a.type == AttributeProto.GRAPH:
+                subgraphs[a.name] = self._sub(ia.g, a.g, name, a.name, scope.visible, scope.warnings)
+            elif a.type == AttributeProto.GRAPHS:
+                for k, (sg, isg) in enumerate(zip(a.graphs, ia.graphs)):
+                    subgraphs[f"{a.name}[{k}]"] = self._sub(isg, sg, name, f"{a.name}[{k}]", scope.visible,
+                                                            scope.warnings)
+            else:
+                try:
+                    attributes[a.name] = _attr_value(a)
+                except Exception as exc:  # an undecodable attribute is shown as such, the graph still loads
+                    attributes[a.name] = f"<unreadable {AttributeProto.AttributeType.Name(a.type)}>"
+                    scope.warnings.append(f"attribute {a.name!r} of node {name!r} could not be read: {exc}")
+        return attributes, subgraphs
 
-        # --- nodes and edges
-        G = nx.DiGraph()
-        edges: dict[tuple[str, str], dict[str, None]] = {}
-        dangling: dict[str, list[str]] = {}
-        outer_used: dict[str, None] = {}
-        consumers: dict[str, list[str]] = defaultdict(list)
-        node_payloads = []
-        for i, node in enumerate(nodes):
-            name = names[i]
-            attributes: dict[str, object] = {}
-            subgraphs: dict[str, OnnxGraph] = {}
-            implicit: dict[str, None] = {}
-            inferred_node = inferred_nodes[i] if len(inferred_nodes) == len(nodes) else node
-            for a, ia in zip(node.attribute, inferred_node.attribute):
-                if a.type == AttributeProto.GRAPH:
-                    subgraphs[a.name] = self._sub(ia.g, a.g, name, a.name, visible, warnings)
-                elif a.type == AttributeProto.GRAPHS:
-                    for k, (sg, isg) in enumerate(zip(a.graphs, ia.graphs)):
-                        subgraphs[f"{a.name}[{k}]"] = self._sub(isg, sg, name, f"{a.name}[{k}]", visible, warnings)
-                else:
-                    try:
-                        attributes[a.name] = _attr_value(a)
-                    except Exception as exc:
-                        attributes[a.name] = f"<unreadable {AttributeProto.AttributeType.Name(a.type)}>"
-                        warnings.append(f"attribute {a.name!r} of node {name!r} could not be read: {exc}")
-            for sub in subgraphs.values():
-                for t in sub.outer_inputs:
-                    implicit.setdefault(t)
-            weights: dict[str, None] = {}
-            consumes_input = False
-            for t in list(node.input) + list(implicit):
-                if not t:
-                    continue
-                readers = consumers[t]
-                if not readers or readers[-1] != name:  # a node may read a tensor twice (Add(x, x))
-                    readers.append(name)
-                if t in weight_shapes:
-                    weights.setdefault(t)
-                p = producers.get(t)
-                if p is not None:
-                    edges.setdefault((p, name), {}).setdefault(t)
-                elif t in real_inputs:
-                    consumes_input = True
-                elif t in initializers:
-                    pass
-                elif t in outer:
-                    outer_used.setdefault(t)
-                else:
-                    dangling.setdefault(t, []).append(name)
-            params = 0
-            for w in weights:
-                n_el = 1
-                for d in weight_shapes[w]:
-                    n_el *= d
-                params += n_el
-            info = NodeInfo(
-                name=name,
-                onnx_name=node.name,
-                op_type=node.op_type,
-                domain=node.domain,
-                index=i,
-                attributes=attributes,
-                inputs=list(node.input),
-                outputs=list(node.output),
-                weights=list(weights),
-                params=params,
-                subgraphs=subgraphs,
-                is_graph_input_consumer=consumes_input,
-                is_graph_output_producer=any(t in graph_outputs for t in node.output),
-                implicit_inputs=list(implicit),
-            )
-            node_payloads.append((name, {"info": info}))
-        G.add_nodes_from(node_payloads)
-        G.add_edges_from(
-            (u, v, {"tensors": [visible.get(t) or TensorInfo(t) for t in ts]}) for (u, v), ts in edges.items()
+    def _node_info(self, i: int, node, inferred_node, scope: "_Scope", outer: dict[str, TensorInfo]) -> NodeInfo:
+        """One node's payload; records its in-edges, consumers, weights and dangling inputs in ``scope``."""
+        name = scope.names[i]
+        attributes, subgraphs = self._attributes_and_subgraphs(node, inferred_node, name, scope)
+        implicit: dict[str, None] = {}
+        for sub in subgraphs.values():
+            for t in sub.outer_inputs:
+                implicit.setdefault(t)
+        weights: dict[str, None] = {}
+        consumes_input = False
+        for t in list(node.input) + list(implicit):
+            if not t:
+                continue
+            readers = scope.consumers[t]
+            if not readers or readers[-1] != name:  # a node may read a tensor twice (Add(x, x))
+                readers.append(name)
+            if t in scope.weight_shapes:
+                weights.setdefault(t)
+            p = scope.producers.get(t)
+            if p is not None:
+                scope.edges.setdefault((p, name), {}).setdefault(t)
+            elif t in scope.real_inputs:
+                consumes_input = True
+            elif t in scope.initializers:
+                pass
+            elif t in outer:
+                scope.outer_used.setdefault(t)
+            else:
+                scope.dangling.setdefault(t, []).append(name)
+        params = 0
+        for w in weights:
+            n_el = 1
+            for d in scope.weight_shapes[w]:
+                n_el *= d
+            params += n_el
+        return NodeInfo(
+            name=name,
+            onnx_name=node.name,
+            op_type=node.op_type,
+            domain=node.domain,
+            index=i,
+            attributes=attributes,
+            inputs=list(node.input),
+            outputs=list(node.output),
+            weights=list(weights),
+            params=params,
+            subgraphs=subgraphs,
+            is_graph_input_consumer=consumes_input,
+            is_graph_output_producer=any(t in scope.graph_outputs for t in node.output),
+            implicit_inputs=list(implicit),
         )
-        gname = g.name or default_name
-        for t, who in dangling.items():
-            warnings.append(
+
+    def _check_graph(self, G: nx.DiGraph, scope: "_Scope", outer: dict[str, TensorInfo]) -> None:
+        """Warn about dangling tensors and unproduced outputs; refuse a cycle."""
+        for t, who in scope.dangling.items():
+            scope.warnings.append(
                 f"tensor {t!r} is read by {', '.join(repr(w) for w in who[:3])}{' ...' if len(who) > 3 else ''} "
                 f"but is not produced by any node, graph input or initializer (dangling)"
             )
-        for t in output_names:
-            if t not in producers and t not in input_names and t not in initializers and t not in outer:
-                warnings.append(f"graph output {t!r} is not produced by any node")
+        for t in scope.output_names:
+            if (t not in scope.producers and t not in scope.real_inputs and t not in scope.initializers
+                    and t not in outer):
+                scope.warnings.append(f"graph output {t!r} is not produced by any node")
         if not nx.is_directed_acyclic_graph(G):
             cycle = nx.find_cycle(G)
             path = " -> ".join(repr(u) for u, _v in cycle) + f" -> {cycle[0][0]!r}"
             raise ModelLoadError(
-                f"invalid graph {gname!r} in {self.label}: it contains a cycle through node {cycle[0][0]!r} "
+                f"invalid graph {scope.name!r} in {self.label}: it contains a cycle through node {cycle[0][0]!r} "
                 f"({path}); ONNX graphs must be acyclic (loops belong in a Loop node's body)."
             )
-        return OnnxGraph(
-            G,
-            model=self.model,
-            proto=original,
-            name=gname,
-            inputs=inputs,
-            outputs=outputs,
-            tensors=tensors,
-            initializers=initializers,
-            warnings=warnings,
-            dangling=dangling,
-            outer_inputs=list(outer_used),
-            weight_shapes=weight_shapes,
-            producers=producers,
-            consumers=dict(consumers),
-        )
 
     def _sub(self, g, original, node_name, attr, visible, warnings) -> OnnxGraph:
         sub_warnings: list[str] = []
