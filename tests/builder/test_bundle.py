@@ -23,7 +23,12 @@ def test_plan_round_trip(built, tmp_path):
     loaded = load_engine(path, model=ROOT / "data" / "inception_block.onnx")
     assert loaded.plan == eng.plan and loaded.config == eng.config
     assert len(loaded.layer_info) == len(eng.layer_info)
-    assert loaded.fusion().summary() is not None
+    # the loaded engine explores like the built one: same layers, same ONNX nodes, same summary
+    built_report, loaded_report = eng.fusion(), loaded.fusion()
+    assert [(r.name, r.kind, r.onnx_nodes) for r in loaded_report.layers] == \
+        [(r.name, r.kind, r.onnx_nodes) for r in built_report.layers]
+    assert loaded_report.summary().rows == built_report.summary().rows
+    assert not loaded_report.is_mismatch and loaded_report.coverage == built_report.coverage > 0
 
 
 def test_truncated_or_altered_plan(built, tmp_path):
