@@ -20,7 +20,7 @@ def test_plan_round_trip(built, tmp_path):
     path = eng.save(tmp_path / "ib.plan")
     side = json.loads(Path(str(path) + ".json").read_text())
     assert side["backend"] == "tensorrt_rtx_bindings" and side["plan_bytes"] == len(eng.plan)
-    loaded = load_engine(path, model=ROOT / "data" / "inception_block.onnx")
+    loaded = load_engine(path, model=ROOT / "trtlab" / "data" / "inception_block.onnx")
     assert loaded.plan == eng.plan and loaded.config == eng.config
     assert len(loaded.layer_info) == len(eng.layer_info)
     # the loaded engine explores like the built one: same layers, same ONNX nodes, same summary
@@ -69,7 +69,7 @@ def test_bundle_from_built_engine(built, tmp_path):
 def test_bundle_from_parts_with_profile(fixtures, tmp_path):
     folder = fixtures / "trt-layerinfo" / "resnet18-a100-fp32"
     path = save_bundle(tmp_path / "r.trtlab", {
-        "onnx": ROOT / "data" / "resnet18.onnx",
+        "onnx": ROOT / "trtlab" / "data" / "resnet18.onnx",
         "layer_info": folder / "engine.graph.json",
         "profile": folder / "engine.profile.json",
         "metadata": {"device": "A100"},

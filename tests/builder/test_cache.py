@@ -13,7 +13,7 @@ from trtlab.builder import BuildConfig, EngineCache, build_engine
 from trtlab.builder.cache import default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "data" / "inception_block.onnx"
+MODEL = ROOT / "trtlab" / "data" / "inception_block.onnx"
 
 pytestmark = pytest.mark.rtx
 

@@ -20,7 +20,7 @@ CELLS = [
 import json, pathlib, tempfile
 import trtlab
 from trtlab.widgets import ModelExplorer, EngineBuilder, FusionExplorer, InferencePanel, ProfilePlots
-fx = trtlab.fixtures_dir(required=True) / "trt-layerinfo" / "resnet18-a100-fp16"
+fx = trtlab.data.shared_fixtures(required=True) / "trt-layerinfo" / "resnet18-a100-fp16"
 try:
     import tensorrt_rtx_bindings
     seen = {"rtx": True}

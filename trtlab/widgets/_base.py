@@ -13,11 +13,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 import threading
 from typing import Any, Callable
 
 import ipywidgets as W
 
+from ..data import DATA_DIR
 from ..errors import TrtlabError
 
 __all__ = ["Panel", "Status", "error_text", "png_bytes", "png_html"]
@@ -165,10 +167,6 @@ def clear_image(img: W.Image) -> None:
 
 def bundled_name(model: Any) -> str | None:
     """The bundled model's name if ``model`` is the path of one (so pickers can show it)."""
-    import os
-
-    from ..data import DATA_DIR
-
     if isinstance(model, (str, os.PathLike)):
         try:
             path = os.path.realpath(os.fspath(model))
