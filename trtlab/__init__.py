@@ -12,7 +12,8 @@ Quick start::
     built = trtlab.build_engine(g.model, trtlab.BuildConfig(precision="fp16"))  # needs a TensorRT extra
     built.fusion().draw()
 
-Map of the package (each a subpackage; the names above are re-exported here):
+Map of the package (the functions and classes named, except the widgets, are also at the top
+level: ``trtlab.load_onnx``, ``trtlab.FusionReport``, ...):
 
     trtlab.graph     ONNX -> networkx: load_onnx, OnnxGraph, summaries, queries
     trtlab.draw      layered DAG layout and matplotlib rendering: Drawing
@@ -28,8 +29,8 @@ The public API is this module's ``__all__``. Everything is imported on first use
 ``import trtlab`` is fast and works with only the core dependencies installed (numpy, onnx,
 networkx, matplotlib, ipywidgets): TensorRT, CUDA, ONNX Runtime and widgets are imported only
 by the functions that need them, and a missing one raises :class:`MissingDependencyError`
-naming the pip extra to install. ``python -m trtlab.cli --help`` (the ``trtlab`` command)
-does the same from a shell.
+naming the pip extra to install. From a shell, the ``trtlab`` command (``trtlab --help``)
+shows, builds and maps models.
 """
 
 from __future__ import annotations
