@@ -38,6 +38,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from . import errors
 from .errors import (
     BackendError,
     BindingError,
@@ -100,26 +101,7 @@ _LAZY = {
 # subpackages, imported on first attribute access (``trtlab.data.bundled_models()``)
 _SUBPACKAGES = {"builder", "data", "draw", "engine", "fusion", "graph", "runtime", "widgets"}
 
-__all__ = sorted(
-    list(_LAZY)
-    + [
-        "TrtlabError",
-        "MissingDependencyError",
-        "ModelLoadError",
-        "LayerInfoError",
-        "MappingError",
-        "ConfigError",
-        "BackendError",
-        "BuildError",
-        "BuildCancelled",
-        "CacheError",
-        "BundleError",
-        "CudaError",
-        "BindingError",
-        "SessionClosedError",
-        "__version__",
-    ]
-)
+__all__ = sorted([*_LAZY, *errors.__all__, "__version__"])
 
 
 def __getattr__(name: str):
