@@ -168,8 +168,8 @@ class EngineComparison:
         counts = Counter(c for r in self.rows for c in r.changes)
         how = "through their ONNX nodes" if self.matched_by == "ONNX nodes" else "by structure (op and shapes)"
         parts = [f"{len(paired)} groups of ONNX nodes paired {how}"]
-        parts.append(", ".join(f"{counts.get(c, 0)} change {c}" for c in ("fusion", "precision", "time")))
-        parts.append(f"{counts.get('only A', 0)} rows only in {a}, {counts.get('only B', 0)} only in {b}")
+        parts.append("changed: " + ", ".join(f"{c} in {counts.get(c, 0)}" for c in ("fusion", "precision", "time")))
+        parts.append(f"{_rows(counts.get('only A', 0))} only in {a}, {_rows(counts.get('only B', 0))} only in {b}")
         ta, tb = self.totals[0].time_ms, self.totals[1].time_ms
         if ta is not None and tb is not None and tb > 0:
             parts.append(f"time {ta:.4f} ms ({a}) -> {tb:.4f} ms ({b}), {ta / tb:.2f}x")
@@ -234,9 +234,15 @@ def _first_main(nodes: tuple[str, ...]) -> str | None:
     return next((n for n in nodes if not _QDQ.search(n)), nodes[0] if nodes else None)
 
 
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
 def _pair(x: str | None, y: str | None) -> str:
-    x, y = x or "-", y or "-"
-    return x if x == y else f"{x} -> {y}"
+    """``FP32 -> FP16`` when the two differ, one value when they agree or one engine has no layer."""
+    if x is None or y is None or x == y:
+        return x or y or "-"
+    return f"{x} -> {y}"
 
 
 def _ms(x: float | None) -> str:
@@ -528,7 +534,8 @@ def draw_comparison(cmp: EngineComparison, top: int = 40, figsize: tuple[float, 
     used = dict.fromkeys(r.change for r in rows)
     handles = [Patch(color=_CHANGE_COLORS[c], label=cmp._word(c)) for c in _CHANGE_COLORS if c in used]
     if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize=7, title="changed", title_fontsize=7)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, title="changed",
+                  title_fontsize=7)
     shown = "" if len(rows) == len(cmp.rows) else f" ({len(rows)} of {len(cmp.rows)} groups)"
     ax.set_title(title or f"{a_label} vs {b_label}: {what} per group of ONNX nodes{shown}", fontsize=10)
     return Drawing(fig, ax=ax, nodes=[r.label for r in rows], mode="comparison")
