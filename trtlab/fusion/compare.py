@@ -24,13 +24,12 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import networkx as nx
-from matplotlib.patches import Patch
 
 from .._boundary import boundary
 from .._optional import require
@@ -41,6 +40,7 @@ from ..errors import MappingError
 from ..graph import OnnxGraph
 from ._index import _QDQ
 from ._rows import as_graph, as_plan
+from .compare_view import draw_comparison
 from ._views import LayerView, views_of
 from .mapping import map_fusion
 from .report import FusionReport
@@ -158,7 +158,8 @@ class EngineComparison:
             raise MappingError(f"change {change!r} is not one of {', '.join(CHANGES)}.")
         return [r for r in self.rows if change in r.changes]
 
-    def _word(self, change: str) -> str:
+    def change_label(self, change: str) -> str:
+        """A change as the table and picture say it: ``only A`` reads ``only in FP32``."""
         return {"only A": f"only in {self.labels[0]}", "only B": f"only in {self.labels[1]}"}.get(change, change)
 
     def summary(self) -> str:
@@ -217,7 +218,7 @@ class EngineComparison:
                   f"ms {a}", f"ms {b}", "changed", "paired by"]
         body = [[r.index, shorten(", ".join(r.nodes), 60), shorten(" | ".join(r.layers_a), 60),
                  shorten(" | ".join(r.layers_b), 60), _pair(r.kind_a, r.kind_b), _pair(r.precision_a, r.precision_b),
-                 _ms(r.time_a), _ms(r.time_b), ", ".join(self._word(c) for c in r.changes) or "-", r.matched_by or "-"]
+                 _ms(r.time_a), _ms(r.time_b), ", ".join(self.change_label(c) for c in r.changes) or "-", r.matched_by or "-"]
                 for r in self.rows]
         return (f"<div><b>{html.escape(self.summary())}</b>{totals}"
                 f"{html_table(header, body, max_rows=80)}</div>")
@@ -374,7 +375,7 @@ def _structure_key(v: LayerView) -> tuple | None:
 
 def _by_structure(left_a: list[LayerView], left_b: list[LayerView]):
     """The k-th layer with a given structure key in A paired with the k-th in B."""
-    queues: dict[tuple, list[LayerView]] = defaultdict(list)
+    queues: dict[tuple, deque[LayerView]] = defaultdict(deque)
     for v in left_b:
         key = _structure_key(v)
         if key is not None:
@@ -384,7 +385,7 @@ def _by_structure(left_a: list[LayerView], left_b: list[LayerView]):
         key = _structure_key(v)
         queue = queues.get(key) if key is not None else None
         if queue:
-            partner = queue.pop(0)
+            partner = queue.popleft()
             used.add(id(partner))
             groups.append(_Group([v], [partner], "structure"))
         else:
@@ -394,13 +395,13 @@ def _by_structure(left_a: list[LayerView], left_b: list[LayerView]):
 
 def _by_name(ref_a: list[LayerView], ref_b: list[LayerView]):
     """Inserted layers of the same name in both engines."""
-    queues: dict[str, list[LayerView]] = defaultdict(list)
+    queues: dict[str, deque[LayerView]] = defaultdict(deque)
     for v in ref_b:
         queues[v.name].append(v)
     groups, rest_a, used = [], [], set()
     for v in ref_a:
         if queues.get(v.name):
-            partner = queues[v.name].pop(0)
+            partner = queues[v.name].popleft()
             used.add(id(partner))
             groups.append(_Group([v], [partner], "name"))
         else:
@@ -497,57 +498,3 @@ def _totals(views: list[LayerView]) -> SideTotals:
                       other_inserted=sum(v.is_inserted and v.kind != Kind.REFORMAT for v in views),
                       time_ms=sum(times) if times else None,
                       by_precision={p: (n, t) for p, (n, t) in by_precision.items()})
-
-
-# ----------------------------------------------------------------------------- picture
-_CHANGE_COLORS = {"same": "#b0b7bf", "time": "#f0a04b", "precision": "#5b8fd9", "fusion": "#9b59b6",
-                  "only A": "#d9534f", "only B": "#3fa66a"}
-
-
-def draw_comparison(cmp: EngineComparison, top: int = 40, figsize: tuple[float, float] | None = None,
-                    title: str | None = None) -> "Drawing":
-    """Mirrored bars, one line per group: A to the left, B to the right, coloured by what changed;
-    each bar ends with the precision its layers compute in."""
-    from ..draw import Drawing, new_figure
-
-    timed = all(t.time_ms is not None for t in cmp.totals)
-    rows = _rows_to_draw(cmp.rows, top, timed)
-    a_label, b_label = cmp.labels
-    fig = new_figure(figsize or (10, 1.2 + 0.28 * max(len(rows), 1)))
-    ax = fig.add_subplot(1, 1, 1)
-    ys = list(range(len(rows)))[::-1]
-    for y, r in zip(ys, rows):
-        color = _CHANGE_COLORS[r.change]
-        for sign, layers, t, p in ((-1, r.layers_a, r.time_a, r.precision_a), (1, r.layers_b, r.time_b, r.precision_b)):
-            if not layers:
-                continue
-            width = (t or 0.0) if timed else len(layers)
-            ax.barh(y, sign * width, color=color, edgecolor="white", height=0.8)
-            ax.text(sign * width, y, f" {p or '?'} ", va="center", ha="left" if sign > 0 else "right", fontsize=7)
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(ys, [shorten(r.label, 32) for r in rows], fontsize=7)
-    ax.xaxis.set_major_formatter(lambda x, _pos: f"{abs(x):g}")
-    what = "time per inference (ms)" if timed else "engine layers"
-    ax.set_xlabel(f"<- {a_label}   {what}   {b_label} ->")
-    limit = max([abs(b.get_width()) for b in ax.patches] or [1.0]) * 1.25
-    ax.set_xlim(-limit, limit)
-    used = dict.fromkeys(r.change for r in rows)
-    handles = [Patch(color=_CHANGE_COLORS[c], label=cmp._word(c)) for c in _CHANGE_COLORS if c in used]
-    if handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, title="changed",
-                  title_fontsize=7)
-    shown = "" if len(rows) == len(cmp.rows) else f" ({len(rows)} of {len(cmp.rows)} groups)"
-    ax.set_title(title or f"{a_label} vs {b_label}: {what} per group of ONNX nodes{shown}", fontsize=10)
-    return Drawing(fig, ax=ax, nodes=[r.label for r in rows], mode="comparison")
-
-
-def _rows_to_draw(rows: list[ComparedGroup], top: int, timed: bool) -> list[ComparedGroup]:
-    """At most ``top`` rows in engine order: the slowest when timed, else the changed ones first."""
-    if len(rows) <= top:
-        return list(rows)
-    if timed:
-        rank = sorted(rows, key=lambda r: -max(r.time_a or 0.0, r.time_b or 0.0))
-    else:
-        rank = sorted(rows, key=lambda r: (not r.changes, r.index))
-    keep = {r.index for r in rank[:top]}
-    return [r for r in rows if r.index in keep]
