@@ -348,9 +348,8 @@ def _by_nodes(comp_a: list[LayerView], comp_b: list[LayerView]):
     """Groups of layers linked through common ONNX nodes; the layers left without a partner."""
     G = nx.Graph()
     for side, views in (("a", comp_a), ("b", comp_b)):
-        for i, v in enumerate(views):
-            G.add_node((side, i))
-            G.add_edges_from(((side, i), ("n", n)) for n in v.nodes)
+        G.add_nodes_from((side, i) for i in range(len(views)))
+        G.add_edges_from(((side, i), ("n", n)) for i, v in enumerate(views) for n in v.nodes)
     groups, left_a, left_b = [], [], []
     for component in nx.connected_components(G):
         a = sorted((comp_a[i] for s, i in component if s == "a"), key=lambda v: v.index)
@@ -448,6 +447,8 @@ def _signature(v: LayerView) -> frozenset[str]:
 def _fusion_changed(g: _Group) -> bool:
     if len(g.a) != len(g.b):
         return True
+    if g.matched_by == "nodes" and len(g.a) == 1:
+        return g.a[0].kind != g.b[0].kind or set(g.a[0].nodes) != set(g.b[0].nodes)
     if g.matched_by == "nodes":
         return (Counter(frozenset(v.nodes) for v in g.a) != Counter(frozenset(v.nodes) for v in g.b)
                 or Counter(v.kind for v in g.a) != Counter(v.kind for v in g.b))
