@@ -256,17 +256,17 @@ def compare_engines(a: object, b: object, onnx_graph: object = None, *, profile_
                     time_tolerance: float = 0.1) -> EngineComparison:
     """Compare two engines of the same model layer by layer.
 
-    ``a``, ``b``: a :class:`FusionReport`, an :class:`EnginePlan`, a built engine, a path to
-    layer information JSON (or a one-line listing), or a folder holding trtexec's
-    ``engine.graph.json`` (and ``engine.profile.json``, used for times). ``onnx_graph``: the ONNX
+    ``a``, ``b``: a :class:`FusionReport`, an :class:`EnginePlan`, a built engine or exploration
+    bundle, a path to layer information JSON (or a one-line listing), or a folder holding
+    trtexec's ``engine.graph.json`` (and ``engine.profile.json``, used for times). ``onnx_graph``: the ONNX
     model both were built from; when given, plans are mapped onto it with :func:`map_fusion`
     first. ``profile_a``/``profile_b``: per-layer profiles (trtexec ``--exportProfile``) for the
     times. ``time_tolerance``: a group's time counts as changed when A and B differ by more than
     this share of the larger. Returns an :class:`EngineComparison`.
     """
-    if len(labels) != 2 or not all(isinstance(x, str) for x in labels):
+    if not isinstance(labels, (tuple, list)) or len(labels) != 2 or not all(isinstance(x, str) for x in labels):
         raise MappingError(f"labels must be two strings such as ('FP32', 'FP16'), not {labels!r}.")
-    if not 0 <= float(time_tolerance) < 1:
+    if isinstance(time_tolerance, bool) or not isinstance(time_tolerance, (int, float)) or not 0 <= time_tolerance < 1:
         raise MappingError(f"time_tolerance {time_tolerance!r} must be a share in [0, 1), e.g. 0.1 for 10%.")
     with boundary(MappingError, "comparing two engines", "check that both describe engines of the same model"):
         graph = as_graph(onnx_graph) if onnx_graph is not None else None
@@ -284,12 +284,12 @@ def _side(src: object, graph: OnnxGraph | None, profile: object, which: str) -> 
         return views_of(map_fusion(graph or src.onnx_graph, src.plan, prof or src.profile))
     if hasattr(src, "layer_info") and callable(getattr(src, "fusion", None)):  # a BuiltEngine or a bundle
         plan = src.layer_info
-        if callable(plan):
-            plan = plan()
         graph = graph if graph is not None else getattr(src, "onnx", None)
+        if prof is None:
+            prof = getattr(src, "profile", None)  # a bundle saved with a profile
     elif isinstance(src, (str, os.PathLike)) and Path(src).is_dir():
         plan, found = _folder(Path(src))
-        prof = prof or found
+        prof = found if prof is None else prof
     elif isinstance(src, (EnginePlan, Profile, str, os.PathLike, dict, list)):
         plan = as_plan(src)
     else:

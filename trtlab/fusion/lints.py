@@ -114,7 +114,7 @@ def lint(source: object, profile: object = None, *, reformat_pct: float = 5.0) -
     """The lints of an engine: a :class:`FusionReport`, an :class:`EnginePlan` or a path to layer
     information (times from ``profile``, a trtexec ``--exportProfile`` file or Profile).
     ``reformat_pct``: a reformat layer is reported when it takes more than this percent of the time."""
-    if not 0 <= float(reformat_pct) <= 100:
+    if isinstance(reformat_pct, bool) or not isinstance(reformat_pct, (int, float)) or not 0 <= reformat_pct <= 100:
         raise MappingError(f"reformat_pct {reformat_pct!r} must be a percentage between 0 and 100, e.g. 5.")
     with boundary(MappingError, "linting an engine", "check the layer information and profile files"):
         views, plan, graph = _read(source, profile)
