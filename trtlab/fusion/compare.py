@@ -40,8 +40,8 @@ from ..errors import MappingError
 from ..graph import OnnxGraph
 from ._index import _QDQ
 from ._rows import as_graph, as_plan
-from .compare_view import draw_comparison
 from ._views import LayerView, views_of
+from .compare_view import draw_comparison
 from .mapping import map_fusion
 from .report import FusionReport
 
@@ -281,7 +281,7 @@ def _side(src: object, graph: OnnxGraph | None, profile: object, which: str) -> 
     if isinstance(src, FusionReport):
         if prof is None and (graph is None or graph is src.onnx_graph):
             return views_of(src)
-        return views_of(map_fusion(graph or src.onnx_graph, src.plan, prof or src.profile))
+        return views_of(map_fusion(graph or src.onnx_graph, src.plan, prof if prof is not None else src.profile))
     if hasattr(src, "layer_info") and callable(getattr(src, "fusion", None)):  # a BuiltEngine or a bundle
         plan = src.layer_info
         graph = graph if graph is not None else getattr(src, "onnx", None)
@@ -306,8 +306,8 @@ def _folder(folder: Path) -> tuple[EnginePlan | Profile, Profile | None]:
     if not graphs:
         raise MappingError(f"folder {str(folder)!r} holds no *.graph.json layer information (trtexec "
                            f"--exportLayerInfo=engine.graph.json); pass the file itself instead.")
-    profiles = sorted(folder.glob(graphs[0].name.replace(".graph.json", ".profile.json")))
-    return as_plan(graphs[0]), (load_profile(profiles[0]) if profiles else None)
+    profile = folder / graphs[0].name.replace(".graph.json", ".profile.json")
+    return as_plan(graphs[0]), (load_profile(profile) if profile.is_file() else None)
 
 
 # ----------------------------------------------------------------------------- pairing
