@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import networkx as nx
 
@@ -100,7 +100,7 @@ class Lints:
     def to_dataframe(self):
         """The findings as a pandas DataFrame (needs pandas: ``pip install 'trtlab[reference]'``)."""
         pd = require("pandas", "Lints.to_dataframe()")
-        return pd.DataFrame([r.__dict__ for r in self.rows], columns=["severity", "code", "layer", "finding",
+        return pd.DataFrame([asdict(r) for r in self.rows], columns=["severity", "code", "layer", "finding",
                                                                       "evidence", "what_to_try"])
 
     def _repr_html_(self) -> str:
