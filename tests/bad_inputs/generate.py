@@ -152,6 +152,9 @@ def onnx_cases(rng: np.random.Generator) -> list[dict]:
     short.write_bytes(b"\0" * 16)  # the model expects 432 bytes
     add("onnx_extdata_too_short.onnx", _external_data_model("short_data.bin").SerializeToString(),
         "error:ModelLoadError", "external data file shorter than the tensor it should hold")
+    dollars = _conv_relu_model("model $\\alpha$", node_names=("conv$x$", "relu_$\\frac$"))
+    add("onnx_dollar_names_drawn.onnx", dollars.SerializeToString(), "ok",
+        "node and graph names with $...$ (matplotlib math): drawn literally, no math parsing", entry="load_onnx+draw")
     return cases
 
 

@@ -369,6 +369,7 @@ def _entry(name: str) -> Callable[[Path], Any]:
 
     return {
         "load_onnx": trtlab.load_onnx,
+        "load_onnx+draw": lambda p: trtlab.load_onnx(p).draw(show_shapes=True),
         "build_engine": build,
         "load_layer_info": trtlab.load_layer_info,
         "load_layer_info_str": lambda p: trtlab.load_layer_info(str(p)),
@@ -553,6 +554,20 @@ def _check_rebuilt(out, work):
     assert cache.get(engine.key) is not None
 
 
+def _check_dollar_names_drawn(out, work):
+    from matplotlib.text import Text
+
+    drawing = out.result
+    assert drawing.to_png()[:4] == b"\x89PNG"  # rendering parses every text
+    shown = []
+    for text in drawing.figure.findobj(Text):
+        literal, is_math = text._preprocess_math(text.get_text())
+        assert not is_math, text.get_text()
+        shown.append(literal)
+    assert {"conv$x$", "relu_$\\frac$"} <= {line for s in shown for line in s.split("\n")}, shown
+    drawing.close()
+
+
 def _check_negative_dim_build(out, work):
     assert len(out.result.plan) > 0
 
@@ -589,6 +604,7 @@ CHECKS: dict[str, Callable[[Outcome, Path], None]] = {
     "cache_entry_random_bytes": _check_rebuilt,
     "cache_entry_header_lies": _check_rebuilt,
     "build_negative_dim": _check_negative_dim_build,
+    "onnx_dollar_names_drawn.onnx": _check_dollar_names_drawn,
 }
 
 

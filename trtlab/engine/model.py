@@ -17,6 +17,8 @@ import networkx as nx
 
 from .._boundary import gc_paused
 from .._optional import require
+from ..draw import Drawing
+from ..draw.engine_view import draw_plan
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
 from .formats import dtype_bytes, dtype_word, tactic_precision
@@ -347,6 +349,32 @@ class EnginePlan:
             title=f"Engine plan: {self.counts().sentence()}; source {self.source}, verbosity {self.verbosity}",
             notes=[self.note or "", f"I/O: {shorten(io, 400)}" if io else ""],
         )
+
+
+    def draw(self, profile=None, color_by: str = "kind", **kw) -> Drawing:
+        """The engine graph from this layer information alone (no ONNX model needed).
+
+        One box per layer: ``#index`` and layer type, its name (shortened, both ends kept), the
+        precision it computes in and, with ``profile`` (a :class:`~trtlab.engine.Profile`), its
+        time per inference and share of the total; tensor shapes and data types on the edges.
+        ``color_by``: ``"kind"`` (fusion kind), ``"time"`` (heat, needs ``profile``) or
+        ``"precision"``. Keywords: ``highlight`` (layer index, name or uid: red outline, the rest
+        dimmed), ``direction`` (``"TB"`` or ``"LR"``), ``show_shapes``, ``details`` (add each
+        layer's tactic and output format, cut in the middle when long), ``overview`` (None:
+        automatic above 300 layers - one box per name prefix when names have ``a/b/...``
+        structure, else markers; True/"prefix", "markers", False), ``figsize``, ``title``. Sync
+        layers (no tensors) and other shape profiles' copies are left out.
+        """
+        return draw_plan(self, profile=profile, color_by=color_by, **kw)
+
+    def view(self, profile=None, **kw):
+        """Interactive engine graph from the layer information alone: per layer its kind, type,
+        precision, tactic, formats (and time and share of time with ``profile=``); tensor shapes
+        and formats on the edges. Colour by kind, time or precision (``color_by=``). Needs
+        anywidget (the ``notebook`` extra); ``.view().save_html(path)`` writes an offline page."""
+        from ..view import view
+
+        return view(self, profile=profile, **kw)
 
 
 def _build_graph(layers: list[EngineLayer]) -> nx.DiGraph:

@@ -6,18 +6,17 @@ import difflib
 import html
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._optional import require
+from ..draw import Drawing
+from ..draw.fusion_view import draw_report
 from ..engine.kinds import Kind
 from ..engine.model import EngineLayer, EnginePlan
 from ..engine.profile import Profile
 from ..engine.summaries import LayerCounts, PrecisionSummary
 from ..errors import MappingError
 from ..graph.onnx_graph import OnnxGraph
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..draw import Drawing
 
 __all__ = ["FusedLayer", "VanishedNode", "FusionSummary", "FusionReport", "KINDS", "Kind"]
 
@@ -322,10 +321,12 @@ class FusionReport:
                 f"<table><tr>{head}</tr>{''.join(body)}</table>{more}</div>")
 
     # ------------------------------------------------------------------ drawing
-    def draw(self, highlight: int | str | None = None, mode: str = "side-by-side", **kw) -> "Drawing":
+    def draw(self, highlight: int | str | None = None, mode: str = "side-by-side", **kw) -> Drawing:
         """Before/after picture.
 
-        ``mode``: ``"side-by-side"`` (ONNX graph | engine graph, same colour = same engine layer),
+        ``mode``: ``"side-by-side"`` (ONNX graph | engine graph, coloured by fusion kind; the ONNX
+        nodes of one engine layer are boxed and numbered ``#layer`` like the layer; panels that
+        would not fit a notebook's width, 9.6 inches, are stacked instead),
         ``"overlay"`` (the ONNX graph coloured and boxed by engine layer) or ``"stages"`` (before
         fusion / after vertical fusion / after horizontal fusion). ``highlight``: one engine layer
         by index or name, or the name of an ONNX node it absorbed; its ONNX nodes are highlighted.
@@ -335,8 +336,6 @@ class FusionReport:
         ``inception_3a/`` in both panels when names have that structure, else small markers;
         True/"prefix" to force the boxes; "markers" or False for every node).
         """
-        from .view import draw_report
-
         return draw_report(self, highlight=highlight, mode=mode, **kw)
 
     def lints(self, reformat_pct: float = 5.0):
@@ -344,6 +343,16 @@ class FusionReport:
         from .lints import lint
 
         return lint(self, reformat_pct=reformat_pct)
+
+    def view(self, mode: str = "side-by-side", **kw):
+        """Interactive before/after view, linked: click an engine layer and its ONNX nodes light
+        up, click an ONNX node and its engine layer does; hover for details. ``mode="stages"``
+        (with ``focus=`` regex) shows ONNX -> vertical -> horizontal fusion as three linked
+        panels. The widget's ``selected_layer`` / ``highlighted_nodes`` hold the selection.
+        Needs anywidget (the ``notebook`` extra); ``.view().save_html(path)`` writes an offline page."""
+        from ..view import view
+
+        return view(self, mode=mode, **kw)
 
 
 def _shorten(text: str, n: int) -> str:
