@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from matplotlib.patches import Patch
 
-from ..draw import Drawing, new_figure
-from ..engine._html import shorten
+from ..draw import MAX_WIDTH_IN, Drawing, new_figure
+from ..draw.text import literal, middle
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compare import ComparedGroup, EngineComparison
@@ -25,7 +25,7 @@ def draw_comparison(cmp: "EngineComparison", top: int = 40, figsize: tuple[float
     timed = all(t.time_ms is not None for t in cmp.totals)
     rows = _rows_to_draw(cmp.rows, top, timed)
     a_label, b_label = cmp.labels
-    fig = new_figure(figsize or (10, 1.2 + 0.28 * max(len(rows), 1)))
+    fig = new_figure(figsize or (MAX_WIDTH_IN, 1.2 + 0.28 * max(len(rows), 1)))
     ax = fig.add_subplot(1, 1, 1)
     ys = list(range(len(rows)))[::-1]
     for y, r in zip(ys, rows):
@@ -35,21 +35,22 @@ def draw_comparison(cmp: "EngineComparison", top: int = 40, figsize: tuple[float
                 continue
             width = (t or 0.0) if timed else len(layers)
             ax.barh(y, sign * width, color=color, edgecolor="white", height=0.8)
-            ax.text(sign * width, y, f" {p or '?'} ", va="center", ha="left" if sign > 0 else "right", fontsize=7)
+            ax.text(sign * width, y, literal(f" {p or '?'} "), va="center", ha="left" if sign > 0 else "right",
+                    fontsize=7)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(ys, [shorten(r.label, 32) for r in rows], fontsize=7)
+    ax.set_yticks(ys, [literal(middle(r.label, 32)) for r in rows], fontsize=7)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{abs(x):g}")
     what = "time per inference (ms)" if timed else "engine layers"
-    ax.set_xlabel(f"<- {a_label}   {what}   {b_label} ->")
+    ax.set_xlabel(literal(f"<- {a_label}   {what}   {b_label} ->"))
     limit = max([abs(b.get_width()) for b in ax.patches] or [1.0]) * 1.25
     ax.set_xlim(-limit, limit)
     used = dict.fromkeys(r.change for r in rows)
-    handles = [Patch(color=CHANGE_COLORS[c], label=cmp.change_label(c)) for c in CHANGE_COLORS if c in used]
+    handles = [Patch(color=CHANGE_COLORS[c], label=literal(cmp.change_label(c))) for c in CHANGE_COLORS if c in used]
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, title="changed",
                   title_fontsize=7)
     shown = "" if len(rows) == len(cmp.rows) else f" ({len(rows)} of {len(cmp.rows)} groups)"
-    ax.set_title(title or f"{a_label} vs {b_label}: {what} per group of ONNX nodes{shown}", fontsize=10)
+    ax.set_title(literal(title or f"{a_label} vs {b_label}: {what} per group of ONNX nodes{shown}"), fontsize=10)
     return Drawing(fig, ax=ax, nodes=[r.label for r in rows], mode="comparison")
 
 
