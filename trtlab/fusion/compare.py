@@ -168,7 +168,7 @@ class EngineComparison:
         paired = [r for r in self.rows if r.matched_by in ("nodes", "structure")]
         counts = Counter(c for r in self.rows for c in r.changes)
         how = "through their ONNX nodes" if self.matched_by == "ONNX nodes" else "by structure (op and shapes)"
-        parts = [f"{len(paired)} groups of ONNX nodes paired {how}"]
+        parts = [f"{len(paired)} group{'' if len(paired) == 1 else 's'} of ONNX nodes paired {how}"]
         parts.append("changed: " + ", ".join(f"{c} in {counts.get(c, 0)}" for c in ("fusion", "precision", "time")))
         parts.append(f"{_rows(counts.get('only A', 0))} only in {a}, {_rows(counts.get('only B', 0))} only in {b}")
         ta, tb = self.totals[0].time_ms, self.totals[1].time_ms

@@ -329,7 +329,7 @@ def _channels(views: list[LayerView], graph: OnnxGraph | None, near: _Neighbours
             continue
         c, k, _, source = found
         m = CHANNEL_MULTIPLE[v.precision]
-        bad = [(what, n) for what, n in (("input", c), ("output", k)) if n and n % m]
+        bad = [(what, n) for what, n in (("input", c), ("output", k)) if isinstance(n, int) and n > 0 and n % m]
         if bad:
             first_layer = bad == [("input", c)] and c <= 4 and near.reads_network_input(v)
             out.append((v.index, _channel_lint(v, bad, m, source, first_layer)))
