@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from .._optional import require
 from ..engine import EnginePlan, Profile, load_profile
 from ..engine._html import html_table, shorten
 from ..engine.kinds import Kind
+from ..engine.names import _COPYNODE_RE
 from ..errors import MappingError
 from ..graph import OnnxGraph
 from ._index import _QDQ
@@ -52,7 +52,6 @@ __all__ = ["compare_engines", "EngineComparison", "ComparedGroup", "SideTotals",
 
 #: what can differ between the two engines for one group of ONNX nodes
 CHANGES = ("fusion", "precision", "time", "only A", "only B")
-_COPYNODE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.*)$", re.S)
 _SAME_EXPORT = 0.5  # share of node names the plans must have in common to pair by ONNX nodes
 _ACTIVATIONS = {"RELU": "Relu", "SIGMOID": "Sigmoid", "TANH": "Tanh", "LEAKY_RELU": "LeakyRelu",
                 "CLIP": "Clip", "GELU_ERF": "Gelu", "GELU_TANH": "Gelu", "ELU": "Elu", "SELU": "Selu"}
@@ -100,14 +99,14 @@ class ComparedGroup:
     @property
     def label(self) -> str:
         """A short name for the group: its first ONNX node in A (and in B when B names it otherwise),
-        else its layer's name (``reformat in0 of X`` for a reformat TensorRT named after layer X)."""
+        else its layer's name (``reformat input0 of X`` for a reformat TensorRT named after layer X)."""
         a, b = _first_main(self.nodes_a), _first_main(self.nodes_b)
         if a and b and a != b and b not in self.nodes_a:
             return f"{a} ~ {b}"
         if a or b:
             return a or b
         name = (self.layers_a or self.layers_b or ("?",))[0]
-        m = _COPYNODE.match(name)
+        m = _COPYNODE_RE.match(name)
         return f"reformat {m.group(1).lower()}{m.group(2)} of {m.group(3)}" if m else name
 
     @property
