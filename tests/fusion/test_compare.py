@@ -184,6 +184,10 @@ def test_fp32_and_fp16_rtx_builds_of_the_inception_block():
     assert any("Cast" in r.layers_b[0] for r in only_b)
     _every_layer_once(cmp, [e32.layer_info, e16.layer_info])
     assert cmp.totals[0].other_inserted == sum(layer.kind == "sync" for layer in e32.layer_info.layers) > 0
+    # no profile: the picture counts layers and, when it must choose, shows the changed groups
+    drawing = cmp.draw(top=5)
+    assert "engine layers" in drawing.ax.get_xlabel()
+    assert set(drawing.nodes) <= {r.label for r in cmp.changed()} and drawing.n_nodes == 5
 
 
 # ----------------------------------------------------------------------------- displays and bad input
