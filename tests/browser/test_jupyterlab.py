@@ -192,9 +192,14 @@ def _check_view(page, output_dir) -> None:
                          ".filter(n => n.data('kind') === 'vertical' && n.data('label').endsWith('Conv_8 + Relu_9'))"
                          ".map(n => n.id())[0]")
     x, y = page.evaluate(_NODE_AT, [i, 1, node])
+    under = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y); return e ? e.outerHTML.slice(0, 120) : null; }", [x, y])
     page.mouse.click(x, y)
-    page.wait_for_function(f"() => document.querySelectorAll('{VIEW}')[{i}].__trtlab.cys[0].nodes('.lit').length === 2",
-                           timeout=10_000)
+    try:
+        page.wait_for_function(f"() => document.querySelectorAll('{VIEW}')[{i}].__trtlab.cys[0].nodes('.lit').length === 2",
+                               timeout=10_000)
+    except Exception:
+        page.screenshot(path=str(output_dir / "jupyterlab_view_click_failed.png"))
+        raise AssertionError(f"the click at {x:.0f},{y:.0f} on {node} lit nothing; element there: {under}")
     # read the selection back from the kernel: re-run the cell that prints it
     cell = page.locator(".jp-CodeCell", has_text="view.selected_layer, view.highlighted_nodes").first
     cell.locator(".jp-InputArea-editor").click()

@@ -55,3 +55,24 @@ def test_without_anywidget_the_error_names_the_extra_and_draw_still_works(resnet
         assert resnet18.draw().figure is not None
     finally:
         widget_module.widget_class.cache_clear()
+
+
+def test_fusion_explorer_list_and_view_are_linked(fp16_report):
+    from trtlab.widgets import FusionExplorer
+
+    fx = FusionExplorer(fp16_report)
+    fx.select("Conv_5 + Add_6 + Relu_7")
+    assert fx.view.selected_layer == "Conv_5 + Add_6 + Relu_7"
+    assert fx.view.highlighted_nodes == ["Add_6", "Conv_5", "Relu_7"]
+    fx.view.select("Relu_1")  # what a click on the ONNX node Relu_1 in the page sets
+    assert fx.selected.name == "Conv_0 + Relu_1"
+    assert "Conv_0, Relu_1" in fx.details.value
+
+
+def test_model_explorer_selects_the_listed_node_in_the_view(resnet18):
+    from trtlab.widgets import ModelExplorer
+
+    mx = ModelExplorer(resnet18)
+    assert len(mx.view.data["panels"][0]["nodes"]) == len(resnet18)
+    mx.matches.value = "Add_6"
+    assert mx.view.selected == "onnx:Add_6" and mx.view.highlighted_nodes == ["Add_6"]

@@ -265,6 +265,10 @@ function render({ model, el }) {
       textureOnViewport: big, hideEdgesOnViewport: big, pixelRatio: big ? 1 : "auto",
     });
     holder.addEventListener("wheel", wheelHandler(cy, holder), { passive: false });
+    // Cytoscape caches where its container is on the page and refreshes that on window scrolls;
+    // a notebook scrolls inside an element, so refresh it before every pointer event
+    const fresh = () => { const r = cy.renderer(); if (r && r.invalidateContainerClientCoordsCache) r.invalidateContainerClientCoordsCache(); };
+    for (const ev of ["mousedown", "mousemove", "touchstart", "pointerdown"]) holder.addEventListener(ev, fresh, true);
     cys.push({ cy, panel: p, holder, big });
     if (p.nodes.length > MINIMAP_ABOVE) makeMinimap(cy, holder, p.nodes);
   }
@@ -361,8 +365,12 @@ function render({ model, el }) {
     const x = oe ? oe.clientX : 0, y = oe ? oe.clientY : 0;
     tip.style.display = "block";
     const w = tip.offsetWidth;
-    tip.style.left = `${Math.max(4, Math.min(x + 14, window.innerWidth - w - 8))}px`;
-    tip.style.top = `${y + 14}px`;
+    const hgt = tip.offsetHeight;
+    // beside the cursor, on the side with room, never over the node under it
+    const left = x + 14 + w < window.innerWidth - 4 ? x + 14 : x - w - 14;
+    const top = y + 14 + hgt < window.innerHeight - 4 ? y + 14 : Math.max(4, window.innerHeight - hgt - 4);
+    tip.style.left = `${Math.max(4, left)}px`;
+    tip.style.top = `${top}px`;
   }
 
   // ---- search, focus, collapse
