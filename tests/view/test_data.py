@@ -131,3 +131,13 @@ def test_stages_of_googlenet_inception_3a(googlenet_report):
     assert len(conv["links"]) == 2 and conv["links"][0].startswith("s1:") and conv["links"][1].startswith("s2:")
     for p in data["panels"]:
         assert _edges_point_down(p)
+
+
+def test_titles_count_layers_as_the_summary_does(fp16_report, trt10):
+    # one sentence for the counts everywhere: the view's title is the report's and the plan's own
+    assert fp16_report.counts().sentence() in report_view_data(fp16_report)["title"]
+    _, plan, _ = trt10
+    data = plan_view_data(plan)
+    assert data["title"] == plan.counts().sentence()
+    if any(layer.is_sync for layer in plan.layers):
+        assert "sync" in data["legend_note"]

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..engine.names import parse_layer_name
+from ..draw.fusion_style import left_out_clause
 from .data import HEAT_MODE, kind_mode, node_width, positions, precision_mode, shorten, tensor_text
 
 __all__ = ["plan_view_data", "plan_panel", "layer_kind", "shown_layers"]
 
 
 def layer_kind(layer) -> str:
-    """Fusion kind of an engine layer read from its name and flags."""
-    if layer.is_sync:
-        return "sync"
-    if layer.is_reformat:
-        return "reformat"
-    return parse_layer_name(layer.base_name).kind
+    """Fusion kind of an engine layer, as a plain word."""
+    return str(layer.kind)
 
 
 def shown_layers(plan) -> list:
@@ -49,7 +45,8 @@ def _details(layer, kind: str, timing) -> list[list[str]]:
     rows = [["name", layer.name], ["kind", kind], ["layer type", layer.layer_type or "?"]]
     if timing is not None:
         rows.append(["time", f"{timing[0]:.4f} ms ({timing[1]:.1%} of the engine)"])
-    rows += [["precision", layer.precision or "?"], ["tactic", layer.tactic or "?"],
+    rows += [["precision", f"computes in {layer.compute_precision or '?'}, writes {layer.precision or '?'}"],
+             ["tactic", layer.tactic or "?"],
              ["inputs", _tensors(layer.inputs)], ["outputs", _tensors(layer.outputs)]]
     if layer.onnx_nodes_from_metadata:
         rows.append(["ONNX nodes (metadata)", ", ".join(layer.onnx_nodes_from_metadata)])
@@ -92,7 +89,7 @@ def plan_panel(plan, profile=None, *, panel_id: str = "engine", title: str | Non
         x, y = pos[layer.uid]
         node = {"id": f"{panel_id}:{layer.uid}", "name": layer.name, "role": "layer", "label": label,
                 "x": x, "y": y, "w": node_width(label), "op": layer.layer_type or "?", "kind": kind,
-                "precision": layer.precision, "heat": round(t[1] / top, 4) if t else None,
+                "precision": layer.compute_precision, "heat": round(t[1] / top, 4) if t else None,
                 "parent": None, "links": [], "details": _details(layer, more.get("kind", kind), t)}
         node.update(more)
         nodes.append(node)
@@ -103,15 +100,10 @@ def plan_panel(plan, profile=None, *, panel_id: str = "engine", title: str | Non
 
 
 def left_out_note(plan) -> str:
-    """What the engine view does not draw, and why, in one sentence (empty when nothing)."""
+    """What the engine view does not draw, in the words of the static pictures ("" for nothing)."""
     n_sync = sum(layer.is_sync for layer in plan.layers)
     n_other_profiles = len(plan.layers) - n_sync - len(shown_layers(plan))
-    parts = []
-    if n_sync:
-        parts.append(f"{n_sync} sync layers (stream signal/wait of TensorRT for RTX: no tensors, no kernel)")
-    if n_other_profiles > 0:
-        parts.append(f"{n_other_profiles} copies of layers for the other shape profiles")
-    return ("Not drawn: " + " and ".join(parts) + ".") if parts else ""
+    return left_out_clause(n_sync, n_other_profiles).lstrip(". ")
 
 
 def plan_view_data(plan, profile=None) -> dict:
@@ -123,6 +115,6 @@ def plan_view_data(plan, profile=None) -> dict:
     if profile is not None:
         modes["time"] = HEAT_MODE
     note = left_out_note(plan)
-    title = f"engine plan: {len(plan.layers)} layers, {len(nodes)} drawn"
-    panel["title"] = title
+    title = plan.counts().sentence()
+    panel["title"] = f"engine: {len(nodes)} layers drawn"
     return {"title": title, "panels": [panel], "color_modes": modes, "color_by": "kind", "legend_note": note}

@@ -19,6 +19,7 @@ from ..draw.fusion_graphs import shown_layers as _shown
 from ..draw.fusion_graphs import unit_graph as _quotient
 from ..draw.fusion_graphs import with_io as _augment
 from ..draw.fusion_style import pseudo_label as _pseudo_label
+from ..draw.fusion_style import count_sentence
 from .data import HEAT_MODE, kind_mode, node_width, op_mode, positions, precision_mode, shorten
 from .onnx import onnx_panel
 
@@ -30,11 +31,11 @@ def _fmt_ms(ms) -> str:
 
 
 def _layer_details(r) -> list[list[str]]:
-    rows = [["name", r.name], ["kind", r.kind], ["pattern", r.pattern or "-"], ["layer type", r.layer_type or "?"]]
+    rows = [["name", r.name], ["kind", str(r.kind)], ["pattern", r.pattern or "-"], ["layer type", r.layer_type or "?"]]
     if r.time_ms is not None:
         share = f" ({r.share:.1%} of the engine)" if r.share is not None else ""
         rows.append(["time", _fmt_ms(r.time_ms) + share])
-    rows += [["precision", r.precision or "?"], ["tactic", r.tactic or "?"], ["format", r.format or "?"]]
+    rows += [["precision", r.compute_precision or r.precision or "?"], ["tactic", r.tactic or "?"], ["format", r.format or "?"]]
     layer = r.layer
     if layer is not None:
         rows.append(["inputs", "\n".join(f"{t.name} {list(t.shape) if t.shape else ''} {t.dtype or ''} {t.format or ''}"
@@ -48,19 +49,13 @@ def _layer_details(r) -> list[list[str]]:
 
 
 def _layer_label(r) -> str:
-    head = r.short if r.kind not in ("reformat", "sync") and r.short else (r.layer_type or r.kind)
+    head = r.short if r.kind not in ("reformat", "sync") and r.short else (r.layer_type or str(r.kind))
     return f"{shorten(head, 18)}\n{shorten(r.name)}"
 
 
 def fusion_title(report) -> str:
-    """One line: what the two panels count, and what the engine panel leaves out."""
-    n_onnx = len(report.onnx_graph.nx)
-    kinds = Counter(r.kind for r in report.layers)
-    sync = kinds.get("sync", 0)
-    head = f"{report.onnx_graph.name or 'model'}: {n_onnx} ONNX nodes \u2192 {len(report.layers)} engine layers"
-    if sync:
-        head += f" ({sync} of them sync layers of TensorRT for RTX, not drawn: no tensors, no kernel)"
-    return head
+    """The ONNX node count and the engine's layer counts in the summary's words, and what is not drawn."""
+    return f"{report.onnx_graph.name or 'model'}: {len(report.onnx_graph.nx)} ONNX nodes \u2192 {count_sentence(report)}"
 
 
 def _engine_panel(report) -> dict:
@@ -78,8 +73,8 @@ def _engine_panel(report) -> dict:
         r = report.layers[v]
         label = _layer_label(r)
         nodes.append({"id": f"engine:L{r.index}", "name": r.name, "role": "layer", "label": label,
-                      "x": x, "y": y, "w": node_width(label), "op": r.layer_type or r.kind, "kind": r.kind,
-                      "precision": r.precision, "heat": r.share, "parent": None,
+                      "x": x, "y": y, "w": node_width(label), "op": r.layer_type or str(r.kind), "kind": str(r.kind),
+                      "precision": r.compute_precision, "heat": r.share, "parent": None,
                       "links": [f"onnx:{n}" for n in r.onnx_nodes], "details": _layer_details(r)})
     index = {n["id"]: n for n in nodes}
 
@@ -113,7 +108,7 @@ def _onnx_side(report) -> dict:
     for r in report.layers:
         if r.index in shown and len(r.onnx_nodes) > 1:
             groups.append({"id": f"onnx:group:L{r.index}", "label": f"{r.short or r.kind}: {shorten(r.name, 40)}",
-                           "kind": r.kind, "collapsible": True})
+                           "kind": str(r.kind), "collapsible": True})
     grouped = {g["id"] for g in groups}
     vanished = {v.name: v.reason for v in report.vanished}
     for node in panel["nodes"]:
@@ -122,7 +117,7 @@ def _onnx_side(report) -> dict:
         node["links"] = [f"engine:L{r.index}" for r in layers]
         if layers:
             r = layers[0]
-            node["kind"], node["precision"] = r.kind, r.precision
+            node["kind"], node["precision"] = str(r.kind), r.compute_precision
             parent = f"onnx:group:L{r.index}"
             node["parent"] = parent if parent in grouped else None
             node["details"].append(["engine layer", r.name])
@@ -201,7 +196,7 @@ def _onnx_unit(report, v) -> dict:
     info = report.onnx_graph.nx.nodes[v]["info"]
     layer = report.layer_of(v)
     return {"name": v, "role": "onnx", "label": f"{info.op_type}\n{shorten(v)}", "op": info.op_type,
-            "kind": layer.kind if layer else "no layer",
+            "kind": str(layer.kind) if layer else "no layer",
             "details": [["name", v], ["op type", info.op_type], ["engine layer", layer.name if layer else "none"]]}
 
 
@@ -215,8 +210,8 @@ def _branch_unit(report, u, vinfo) -> dict:
 
 
 def _layer_unit(r) -> dict:
-    return {"name": r.name, "role": "layer", "label": _layer_label(r), "op": r.layer_type or r.kind,
-            "kind": r.kind, "details": _layer_details(r)}
+    return {"name": r.name, "role": "layer", "label": _layer_label(r), "op": r.layer_type or str(r.kind),
+            "kind": str(r.kind), "details": _layer_details(r)}
 
 
 def _stage_panel(panel_id: str, Q, describe) -> dict:

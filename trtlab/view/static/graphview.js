@@ -242,7 +242,7 @@ function render({ model, el }) {
     if (spec.heat) legend.append(h("span", { text: "0 " }), h("span", { class: "tv-heat" }), h("span", { text: " most time" }));
     else for (const [k, c] of Object.entries(spec.palette || {})) {
       const sw = h("span", { class: "tv-swatch" }); sw.style.background = c;
-      legend.append(h("span", {}, sw, document.createTextNode(k)));
+      legend.append(h("span", {}, sw, document.createTextNode((spec.labels && spec.labels[k]) || k)));
     }
     const sw = h("span", { class: "tv-swatch" }); sw.style.borderColor = LIT; sw.style.borderWidth = "3px";
     legend.append(h("span", {}, sw, document.createTextNode("selected / linked")));
