@@ -76,3 +76,18 @@ def test_model_explorer_selects_the_listed_node_in_the_view(resnet18):
     assert len(mx.view.data["panels"][0]["nodes"]) == len(resnet18)
     mx.matches.value = "Add_6"
     assert mx.view.selected == "onnx:Add_6" and mx.view.highlighted_nodes == ["Add_6"]
+
+
+@pytest.mark.rtx
+def test_engine_builder_shows_the_built_engine_as_a_view():
+    pytest.importorskip("tensorrt_rtx_bindings")
+    import trtlab
+    from trtlab.widgets import EngineBuilder
+
+    eb = EngineBuilder(trtlab.bundled_model("inception_block"))
+    eb.build(wait=True)
+    assert eb.status.kind == "ok", eb.status.text
+    assert eb.view is not None and eb.view_box.children == (eb.view,)
+    assert eb.report.counts().sentence() in eb.view.data["title"]
+    layers = [n for n in eb.view.data["panels"][1]["nodes"] if n["role"] == "layer"]
+    assert len(layers) == sum(1 for r in eb.report.layers if r.kind != "sync")
