@@ -91,3 +91,12 @@ def test_engine_builder_shows_the_built_engine_as_a_view():
     assert eb.report.counts().sentence() in eb.view.data["title"]
     layers = [n for n in eb.view.data["panels"][1]["nodes"] if n["role"] == "layer"]
     assert len(layers) == sum(1 for r in eb.report.layers if r.kind != "sync")
+
+
+def test_profile_plots_show_the_engine_graph_by_time(fixtures):
+    from trtlab.widgets import ProfilePlots
+
+    pp = ProfilePlots.from_folder(fixtures / "trt-layerinfo" / "resnet18-a100-fp16")
+    assert pp.graph_view is not None and pp.graph_view.color_by == "time"
+    heat = {n["name"]: n["heat"] for n in pp.graph_view.data["panels"][0]["nodes"]}
+    assert heat[pp.profile.top(1)[0].name] == 1.0
