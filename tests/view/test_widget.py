@@ -100,3 +100,9 @@ def test_profile_plots_show_the_engine_graph_by_time(fixtures):
     assert pp.graph_view is not None and pp.graph_view.color_by == "time"
     heat = {n["name"]: n["heat"] for n in pp.graph_view.data["panels"][0]["nodes"]}
     assert heat[pp.profile.top(1)[0].name] == 1.0
+
+
+def test_without_a_widget_manager_the_output_says_what_was_there(resnet18):
+    bundle = resnet18.view()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "resnet18" in bundle["text/html"] and ".draw()" in bundle["text/html"]
