@@ -104,5 +104,6 @@ def test_profile_plots_show_the_engine_graph_by_time(fixtures):
 
 def test_without_a_widget_manager_the_output_says_what_was_there(resnet18):
     bundle = resnet18.view()._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "resnet18" in bundle["text/html"] and ".draw()" in bundle["text/html"]

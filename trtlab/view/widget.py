@@ -103,8 +103,9 @@ def widget_class():
         def _repr_mimebundle_(self, **kwargs):
             # where no widget manager runs (a notebook rendered on GitHub, nbconvert), say what was here
             bundle = super()._repr_mimebundle_(**kwargs)
-            if isinstance(bundle, dict):
-                bundle["text/html"] = (f"<p><b>{html.escape(self.data.get('title', ''))}</b><br>"
+            data = bundle[0] if isinstance(bundle, tuple) else bundle  # (data, metadata) or data
+            if isinstance(data, dict):
+                data["text/html"] = (f"<p><b>{html.escape(self.data.get('title', ''))}</b><br>"
                                        "<i>interactive view: it shows in JupyterLab with a running kernel; "
                                        ".save_html(path) writes it as an offline page, .draw() is the static "
                                        "picture</i></p>")
