@@ -141,3 +141,15 @@ def test_titles_count_layers_as_the_summary_does(fp16_report, trt10):
     assert data["title"] == plan.counts().sentence()
     if any(layer.is_sync for layer in plan.layers):
         assert "sync" in data["legend_note"]
+
+
+def test_quantized_engine_is_coloured_by_the_precision_it_computes_in(fixtures):
+    import trtlab
+
+    plan = trtlab.load_layer_info(fixtures / "trt-layerinfo" / "resnet18-qat-a100-int8" / "engine.graph.json")
+    data = plan_view_data(plan)
+    nodes = data["panels"][0]["nodes"]
+    int8 = [n for n in nodes if n["precision"] == "INT8"]
+    assert int8 and "INT8" in data["color_modes"]["precision"]["palette"]
+    for n in int8:
+        assert plan.layer(n["name"]).compute_precision == "INT8"
