@@ -153,3 +153,22 @@ def test_quantized_engine_is_coloured_by_the_precision_it_computes_in(fixtures):
     assert int8 and "INT8" in data["color_modes"]["precision"]["palette"]
     for n in int8:
         assert plan.layer(n["name"]).compute_precision == "INT8"
+
+
+def test_every_fixture_model_gives_view_data(fixtures):
+    # odd graphs too: empty, a Loop with a body, custom ops, symbolic shapes, duplicate inputs
+    import trtlab
+    from trtlab.errors import TrtlabError
+    from trtlab.view.html import standalone_html
+
+    seen = 0
+    for path in sorted((fixtures / "onnx").glob("*.onnx")):
+        try:
+            graph = trtlab.load_onnx(path)
+        except TrtlabError:
+            continue  # the deliberately broken models are the loader's business
+        data = onnx_view_data(graph)
+        assert len(data["panels"][0]["nodes"]) == len(graph), path.name
+        assert standalone_html(data).lower().count("</script>") == 2  # the data element and the module
+        seen += 1
+    assert seen >= 10
