@@ -172,3 +172,16 @@ def test_every_fixture_model_gives_view_data(fixtures):
         assert standalone_html(data).lower().count("</script>") == 2  # the data element and the module
         seen += 1
     assert seen >= 10
+
+
+def test_engine_layers_group_into_collapsible_blocks_by_name(trt10):
+    _, plan, _ = trt10
+    data = plan_view_data(plan, blocks=True)
+    panel = data["panels"][0]
+    groups = {g["id"]: g for g in panel["groups"]}
+    assert groups and all(g["collapsible"] for g in groups.values())
+    for node in panel["nodes"]:
+        if node["parent"] is not None:
+            # a layer sits in the block its name starts with
+            assert node["name"].lstrip("/").startswith(groups[node["parent"]]["label"])
+    assert plan_view_data(plan)["panels"][0]["groups"] == []  # 26 layers: no blocks unless asked

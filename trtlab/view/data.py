@@ -24,12 +24,14 @@ from collections.abc import Hashable, Iterable
 import networkx as nx
 
 from ..draw import compute_layout, op_color
+from ..draw.contract import prefix_blocks
 from ..draw.engine_view import PRECISION_COLORS as STATIC_PRECISION_COLORS
 from ..draw.fusion_style import _KIND_MEANING
 from ..draw.fusion_style import KIND_COLORS as STATIC_KIND_COLORS
 
 __all__ = ["KIND_COLORS", "PRECISION_COLORS", "positions", "node_width", "shorten", "tensor_text",
-           "kind_mode", "precision_mode", "op_mode", "HEAT_MODE", "OTHER"]
+           "kind_mode", "precision_mode", "op_mode", "HEAT_MODE", "OTHER", "name_blocks", "block_groups",
+           "BLOCKS_ABOVE"]
 
 # the static pictures' colours (trtlab.draw), so a kind or a precision looks the same everywhere
 KIND_COLORS = {**STATIC_KIND_COLORS, "no layer": "#ffffff"}
@@ -37,6 +39,9 @@ KIND_LABELS = {**_KIND_MEANING, "sync": "stream sync (signal/wait)", "no layer":
 PRECISION_COLORS = STATIC_PRECISION_COLORS
 OTHER = "#e8e8e8"
 HEAT_MODE = {"attr": "heat", "heat": True, "label": "share of engine time"}
+
+# above this many nodes a panel groups nodes into collapsible name-prefix blocks (when names have them)
+BLOCKS_ABOVE = 300
 
 # pixels per layout unit: across a layer (node spacing) and between layers
 _DX = 150.0
@@ -86,3 +91,18 @@ def precision_mode(precisions: Iterable[str | None]) -> dict:
 
 def op_mode(op_types: Iterable[str]) -> dict:
     return {"attr": "op", "label": "op type", "palette": {op: op_color(op) for op in sorted(set(op_types))}}
+
+
+def name_blocks(names: Iterable[Hashable], blocks: bool | None) -> dict:
+    """Node -> name-prefix block (``layer1/``) for collapsible boxes; ``blocks`` None: only above
+    ``BLOCKS_ABOVE`` nodes; {} when the names have no such structure."""
+    names = list(names)
+    if blocks is False or (blocks is None and len(names) <= BLOCKS_ABOVE):
+        return {}
+    return prefix_blocks(names) or {}
+
+
+def block_groups(panel_id: str, block_of: dict) -> list[dict]:
+    """The panel's group records of ``block_of``'s blocks (ids ``panel:block:prefix/``)."""
+    return [{"id": f"{panel_id}:block:{b}", "label": b, "kind": "block", "collapsible": True}
+            for b in sorted(set(block_of.values()))]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import networkx as nx
 
 from ..draw.fusion_style import left_out_clause
-from .data import HEAT_MODE, kind_mode, node_width, positions, precision_mode, shorten, tensor_text
+from .data import (HEAT_MODE, block_groups, kind_mode, name_blocks, node_width, positions, precision_mode, shorten,
+                   tensor_text)
 
 __all__ = ["plan_view_data", "plan_panel", "layer_kind", "shown_layers"]
 
@@ -67,8 +68,9 @@ def _edge_text(G: nx.DiGraph, u, v, outputs: dict) -> str:
 
 
 def plan_panel(plan, profile=None, *, panel_id: str = "engine", title: str | None = None,
-               extra=None) -> dict:
-    """The engine panel: one node per shown layer, edges through tensors.
+               extra=None, blocks: bool | None = None) -> dict:
+    """The engine panel: one node per shown layer, edges through tensors; ``blocks`` groups the
+    layers by name prefix into collapsible boxes (None: above ``BLOCKS_ABOVE`` layers).
 
     ``extra(layer) -> dict`` may add or override node fields (the fusion view adds links,
     ONNX-derived kinds and patterns).
@@ -80,6 +82,7 @@ def plan_panel(plan, profile=None, *, panel_id: str = "engine", title: str | Non
     timing = _times(plan, profile)
     top = max((s for _, s in timing.values()), default=0.0) or 1.0
     outputs = {(layer.uid, t.name): t for layer in layers for t in layer.outputs}
+    block_of = name_blocks((layer.uid for layer in layers), blocks)
     nodes = []
     for layer in layers:
         kind = layer_kind(layer)
@@ -90,13 +93,14 @@ def plan_panel(plan, profile=None, *, panel_id: str = "engine", title: str | Non
         node = {"id": f"{panel_id}:{layer.uid}", "name": layer.name, "role": "layer", "label": label,
                 "x": x, "y": y, "w": node_width(label), "op": layer.layer_type or "?", "kind": kind,
                 "precision": layer.compute_precision, "heat": round(t[1] / top, 4) if t else None,
-                "parent": None, "links": [], "details": _details(layer, more.get("kind", kind), t)}
+                "parent": f"{panel_id}:block:{block_of[layer.uid]}" if layer.uid in block_of else None,
+                "links": [], "details": _details(layer, more.get("kind", kind), t)}
         node.update(more)
         nodes.append(node)
     edges = [{"source": f"{panel_id}:{u}", "target": f"{panel_id}:{v}", "label": _edge_text(G, u, v, outputs)}
              for u, v in G.edges]
     return {"id": panel_id, "title": title or f"engine: {len(nodes)} layers", "nodes": nodes,
-            "edges": edges, "groups": []}
+            "edges": edges, "groups": block_groups(panel_id, block_of)}
 
 
 def left_out_note(plan) -> str:
@@ -106,9 +110,9 @@ def left_out_note(plan) -> str:
     return left_out_clause(n_sync, n_other_profiles).lstrip(". ")
 
 
-def plan_view_data(plan, profile=None) -> dict:
+def plan_view_data(plan, profile=None, *, blocks: bool | None = None) -> dict:
     """View data of an EnginePlan (see :mod:`trtlab.view.data`), coloured by kind, time or precision."""
-    panel = plan_panel(plan, profile)
+    panel = plan_panel(plan, profile, blocks=blocks)
     nodes = panel["nodes"]
     modes = {"kind": kind_mode(n["kind"] for n in nodes),
              "precision": precision_mode(n["precision"] for n in nodes)}
