@@ -110,7 +110,7 @@ LAYER_INFO_OF_RESNET = "trt-layerinfo/resnet18-a100-fp32/engine.graph.json"
 
 
 def test_fusion_against_another_models_layer_info_exits_1_and_says_it_once(capsys, fixtures):
-    model = ROOT / "data" / "inception_block.onnx"
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
     assert main(["fusion", str(model), str(fixtures / LAYER_INFO_OF_RESNET)]) == 1
     out, err = capsys.readouterr()
     assert (out + err).count("belongs to another model") == 1
@@ -118,7 +118,7 @@ def test_fusion_against_another_models_layer_info_exits_1_and_says_it_once(capsy
 
 
 def test_fusion_with_swapped_arguments_says_which_is_which(capsys, fixtures):
-    model = ROOT / "data" / "inception_block.onnx"
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
     layer_info = fixtures / LAYER_INFO_OF_RESNET
     assert main(["fusion", str(layer_info), str(model)]) == 2
     err = capsys.readouterr().err
@@ -137,7 +137,7 @@ def test_show_prints_the_warnings_it_counts(capsys, fixtures):
 
 def test_build_says_what_it_did_on_its_own(capsys, fixtures):
     pytest.importorskip("tensorrt_rtx_bindings")
-    model = ROOT / "data" / "inception_block.onnx"
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
     assert main(["build", str(model), "--fp16", "--no-cache"]) == 0
     out = capsys.readouterr().out
     assert "note: the FP16 conversion inserted" in out and "Cast node(s)" in out

@@ -139,7 +139,7 @@ def _bundle(tmp_path: Path, members: dict[str, bytes], *, extra: list[tuple[str,
 
 
 def _model() -> bytes:
-    return (ROOT / "data" / "inception_block.onnx").read_bytes()
+    return (ROOT / "trtlab" / "data" / "inception_block.onnx").read_bytes()
 
 
 def test_duplicate_zip_entries_are_a_bundle_error(tmp_path):
