@@ -185,3 +185,15 @@ def test_engine_layers_group_into_collapsible_blocks_by_name(trt10):
             # a layer sits in the block its name starts with
             assert node["name"].lstrip("/").startswith(groups[node["parent"]]["label"])
     assert plan_view_data(plan)["panels"][0]["groups"] == []  # 26 layers: no blocks unless asked
+
+
+def test_report_view_of_part_of_the_network(googlenet_report):
+    data = report_view_data(googlenet_report, focus=r"^inception_3a/")
+    onnx, engine = data["panels"]
+    assert {n["name"] for n in onnx["nodes"]} == {v for v in googlenet_report.onnx_graph.nx
+                                                  if v.startswith("inception_3a/")}
+    layers = {n["name"] for n in engine["nodes"] if n["role"] == "layer"}
+    h = next(r for r in googlenet_report.by_kind("horizontal") if r.onnx_nodes[0].startswith("inception_3a/"))
+    assert h.name in layers
+    ids = {n["id"] for n in onnx["nodes"] + engine["nodes"]}
+    assert all(i in ids for n in onnx["nodes"] + engine["nodes"] for i in n["links"])

@@ -58,8 +58,8 @@ def fusion_title(report) -> str:
     return f"{report.onnx_graph.name or 'model'}: {len(report.onnx_graph.nx)} ONNX nodes \u2192 {count_sentence(report)}"
 
 
-def _engine_panel(report) -> dict:
-    E = engine_graph(report)
+def _engine_panel(report, focus=None) -> dict:
+    E = engine_graph(report, focus)
     pos = positions(E)
     nodes = []
     for v in E:
@@ -101,12 +101,13 @@ def _engine_edge_label(report, u, v) -> str:
                      for t in a.outputs if t.name in reads)
 
 
-def _onnx_side(report) -> dict:
-    panel = onnx_panel(report.onnx_graph, panel_id="onnx", blocks=False)
+def _onnx_side(report, keep: set | None = None) -> dict:
+    graph = report.onnx_graph if keep is None else report.onnx_graph.subgraph(keep)
+    panel = onnx_panel(graph, panel_id="onnx", blocks=False)
     shown = _shown(report)
     groups = []
     for r in report.layers:
-        if r.index in shown and len(r.onnx_nodes) > 1:
+        if r.index in shown and len(r.onnx_nodes) > 1 and (keep is None or keep.intersection(r.onnx_nodes)):
             groups.append({"id": f"onnx:group:L{r.index}", "label": f"{r.short or r.kind}: {shorten(r.name, 40)}",
                            "kind": str(r.kind), "collapsible": True})
     grouped = {g["id"] for g in groups}
@@ -129,10 +130,15 @@ def _onnx_side(report) -> dict:
     return panel
 
 
-def report_view_data(report) -> dict:
-    """View data of a FusionReport: ONNX panel | engine panel, linked (see :mod:`trtlab.view.data`)."""
-    left = _onnx_side(report)
-    right = _engine_panel(report)
+def report_view_data(report, focus=None) -> dict:
+    """View data of a FusionReport: ONNX panel | engine panel, linked (see :mod:`trtlab.view.data`).
+    ``focus`` (regex or node names) keeps part of the network: those ONNX nodes, their layers."""
+    keep = None if focus is None else _focus_nodes(report, focus)
+    left = _onnx_side(report, keep)
+    right = _engine_panel(report, focus)
+    ids = {n["id"] for n in left["nodes"] + right["nodes"]}
+    for n in left["nodes"] + right["nodes"]:
+        n["links"] = [i for i in n["links"] if i in ids]
     n_layers = sum(1 for n in right["nodes"] if n["role"] == "layer")
     right["title"] = f"after: {n_layers} engine layers drawn"
     nodes = left["nodes"] + right["nodes"]
