@@ -180,6 +180,8 @@ class FusionExplorer(Panel):
         if layer is None:
             self.layers.value = None
             self.details.value = ""
+            if self.view is not None:
+                self.view.selected = ""
             self.redraw()
             return None
         fused = self.report.layer(layer)
