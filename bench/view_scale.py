@@ -12,8 +12,8 @@ engine plan of ``--layers`` layers (the synthetic layer information of ``bench/p
 - ``HTML``: size of the self-contained page (library + data);
 - ``first paint``: headless Chromium opens the page from file://; wall-clock time from the
   navigation to Cytoscape's first drawn frame of every panel;
-- ``pan/zoom frame``: median and 95th percentile of the frame intervals while a script pans and
-  zooms one step per animation frame (60 steps);
+- ``pan/zoom frame``: median and 95th percentile of the frame intervals while wheel events
+  scroll (pan) and Ctrl+scroll (zoom) the drawing, one per animation frame (60 steps);
 - with ``--renderer`` both Cytoscape.js renderers are timed (canvas, WebGL);
 - ``Netron``: ``netron`` serving the same ONNX file on 127.0.0.1, wall-clock time from the
   navigation to its first painted graph (its SVG holding 90 % of the graph's nodes). Requests to anywhere but
@@ -52,19 +52,24 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 FRAMES_JS = """async () => {
-  const cy = document.querySelector('.trtlab-view').__trtlab.cys[0];
-  const raf = () => new Promise(r => requestAnimationFrame(r));
+  // one wheel event per animation frame on the drawing, as a user scrolls (pans) and
+  // Ctrl+scrolls (zooms): the path the view's own wheel handler takes
+  const holder = document.querySelector('.trtlab-view .tv-cy');
+  const r = holder.getBoundingClientRect();
+  const raf = () => new Promise(res => requestAnimationFrame(res));
   await raf();
   const times = [];
   let last = performance.now();
   for (let i = 0; i < 60; i++) {
-    if (i % 20 < 10) cy.panBy({x: 15, y: 25}); else cy.zoom({level: cy.zoom() * (i % 2 ? 1.08 : 0.93),
-      renderedPosition: {x: cy.width() / 2, y: cy.height() / 2}});
+    const zoom = i % 20 >= 10;
+    holder.dispatchEvent(new WheelEvent('wheel', {deltaY: zoom ? (i % 2 ? -60 : 50) : 40, deltaX: zoom ? 0 : 10,
+      ctrlKey: zoom, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true}));
     await raf();
     const now = performance.now();
     times.push(now - last);
     last = now;
   }
+  await new Promise(res => setTimeout(res, 200));  // the redraw after the wheel stops
   return times;
 }"""
 

@@ -149,9 +149,19 @@ function initialView(cy, big) {
 }
 
 // Wheel scrolls (pans) the drawing like a page; with Ctrl/Cmd (or a pinch) it zooms at the cursor.
+// While the wheel moves the view, Cytoscape is told so, as its own wheel zoom does, so that big
+// panels pan and zoom a cached picture (textureOnViewport) and redraw once the wheel stops.
 function wheelHandler(cy, container) {
+  const r = cy.renderer ? cy.renderer() : null;
+  const moving = () => {
+    if (!r || !r.data || !r.redrawHint) return;
+    r.data.wheelZooming = true;
+    clearTimeout(r.data.wheelTimeout);
+    r.data.wheelTimeout = setTimeout(() => { r.data.wheelZooming = false; r.redrawHint("eles", true); r.redraw(); }, 150);
+  };
   return (ev) => {
     ev.preventDefault();
+    moving();
     if (ev.ctrlKey || ev.metaKey) {
       const rect = container.getBoundingClientRect();
       const z = cy.zoom() * Math.pow(1.0015, -ev.deltaY);
