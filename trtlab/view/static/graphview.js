@@ -371,14 +371,15 @@ function render({ model, el }) {
       if (!label) return;
       tip.append(detailsTable([["tensor", label]]));
     }
+    // inside the view (a notebook's output area clips what sticks out), beside the cursor on the
+    // side with room, never over the node under it
     const oe = ev.originalEvent;
-    const x = oe ? oe.clientX : 0, y = oe ? oe.clientY : 0;
+    const box = root.getBoundingClientRect();
+    const x = (oe ? oe.clientX : 0) - box.left, y = (oe ? oe.clientY : 0) - box.top;
     tip.style.display = "block";
-    const w = tip.offsetWidth;
-    const hgt = tip.offsetHeight;
-    // beside the cursor, on the side with room, never over the node under it
-    const left = x + 14 + w < window.innerWidth - 4 ? x + 14 : x - w - 14;
-    const top = y + 14 + hgt < window.innerHeight - 4 ? y + 14 : Math.max(4, window.innerHeight - hgt - 4);
+    const w = tip.offsetWidth, hgt = tip.offsetHeight;
+    const left = x + 14 + w < box.width - 4 ? x + 14 : x - w - 14;
+    const top = y + 14 + hgt < box.height - 4 ? y + 14 : Math.max(4, box.height - hgt - 4);
     tip.style.left = `${Math.max(4, left)}px`;
     tip.style.top = `${top}px`;
   }
