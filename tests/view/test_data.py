@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from trtlab.view import onnx_view_data, plan_view_data, report_view_data, stages_view_data
 from trtlab.view.widget import lit
 
@@ -197,3 +199,18 @@ def test_report_view_of_part_of_the_network(googlenet_report):
     assert h.name in layers
     ids = {n["id"] for n in onnx["nodes"] + engine["nodes"]}
     assert all(i in ids for n in onnx["nodes"] + engine["nodes"] for i in n["links"])
+
+
+@pytest.mark.rtx
+def test_engine_and_fusion_views_agree_on_kinds_of_an_rtx_build():
+    # TensorRT for RTX names a fused Conv+Relu after its Conv; its metadata says what it absorbed
+    pytest.importorskip("tensorrt_rtx_bindings")
+    import trtlab
+    from trtlab.builder import BuildConfig, build_engine
+
+    engine = build_engine(trtlab.bundled_model("inception_block"), BuildConfig(precision="fp32"))
+    plan_kinds = {n["name"]: n["kind"] for n in plan_view_data(engine.layer_info)["panels"][0]["nodes"]}
+    report = report_view_data(engine.fusion())
+    report_kinds = {n["name"]: n["kind"] for n in report["panels"][1]["nodes"] if n["role"] == "layer"}
+    assert plan_kinds == report_kinds
+    assert list(plan_kinds.values()).count("vertical") == 6  # the six Conv+Relu pairs
