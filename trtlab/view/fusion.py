@@ -8,19 +8,10 @@ panel; Myelin boxes can be collapsed to one node.
 
 from __future__ import annotations
 
-from collections import Counter
-
+from ..draw.fusion_graphs import engine_graph, focus_nodes, is_pseudo, junctions, shown_layers, unit_graph, with_io
+from ..draw.fusion_style import count_sentence, pseudo_label
 from ..fusion.patterns import short_pattern
-from ..draw.fusion_graphs import engine_graph
-from ..draw.fusion_graphs import focus_nodes as _focus_nodes
-from ..draw.fusion_graphs import is_pseudo as _is_pseudo
-from ..draw.fusion_graphs import junctions as _junctions
-from ..draw.fusion_graphs import shown_layers as _shown
-from ..draw.fusion_graphs import unit_graph as _quotient
-from ..draw.fusion_graphs import with_io as _augment
-from ..draw.fusion_style import pseudo_label as _pseudo_label
-from ..draw.fusion_style import count_sentence
-from .data import HEAT_MODE, kind_mode, node_width, op_mode, positions, precision_mode, shorten
+from .data import HEAT_MODE, kind_mode, node_width, op_mode, positions, precision_mode, shorten, tensor_text
 from .onnx import onnx_panel
 
 __all__ = ["report_view_data", "stages_view_data", "fusion_title"]
@@ -38,10 +29,8 @@ def _layer_details(r) -> list[list[str]]:
     rows += [["precision", r.compute_precision or r.precision or "?"], ["tactic", r.tactic or "?"], ["format", r.format or "?"]]
     layer = r.layer
     if layer is not None:
-        rows.append(["inputs", "\n".join(f"{t.name} {list(t.shape) if t.shape else ''} {t.dtype or ''} {t.format or ''}"
-                                         for t in layer.inputs) or "-"])
-        rows.append(["outputs", "\n".join(f"{t.name} {list(t.shape) if t.shape else ''} {t.dtype or ''} {t.format or ''}"
-                                          for t in layer.outputs) or "-"])
+        for what, tensors in (("inputs", layer.inputs), ("outputs", layer.outputs)):
+            rows.append([what, "\n".join(tensor_text(t.name, t.shape, t.dtype, t.format) for t in tensors) or "-"])
     rows.append(["ONNX nodes", ", ".join(r.onnx_nodes) or "none (inserted by TensorRT)"])
     if r.note:
         rows.append(["note", r.note])
@@ -64,8 +53,8 @@ def _engine_panel(report, focus=None) -> dict:
     nodes = []
     for v in E:
         x, y = pos[v]
-        if _is_pseudo(v):
-            label = _pseudo_label(v)
+        if is_pseudo(v):
+            label = pseudo_label(v)
             nodes.append({"id": f"engine:{v[0]}:{v[1]}", "name": str(v[1]), "role": "io", "label": label,
                           "x": x, "y": y, "w": node_width(label), "op": "io", "kind": None, "precision": None,
                           "heat": None, "parent": None, "links": [], "details": [["tensor", v[1]]]})
@@ -79,7 +68,7 @@ def _engine_panel(report, focus=None) -> dict:
     index = {n["id"]: n for n in nodes}
 
     def node_id(v) -> str:
-        return f"engine:{v[0]}:{v[1]}" if _is_pseudo(v) else f"engine:L{v}"
+        return f"engine:{v[0]}:{v[1]}" if is_pseudo(v) else f"engine:L{v}"
 
     edges = [{"source": node_id(u), "target": node_id(v), "label": _engine_edge_label(report, u, v)}
              for u, v in E.edges if node_id(u) in index and node_id(v) in index]
@@ -91,20 +80,19 @@ def _engine_panel(report, focus=None) -> dict:
 
 
 def _engine_edge_label(report, u, v) -> str:
-    if _is_pseudo(u) or _is_pseudo(v):
+    if is_pseudo(u) or is_pseudo(v):
         return ""
     a, b = report.layers[u].layer, report.layers[v].layer
     if a is None or b is None:
         return ""
     reads = {t.name for t in b.inputs}
-    return "\n".join(f"{t.name} {list(t.shape) if t.shape else ''} {t.dtype or ''} {t.format or ''}".strip()
-                     for t in a.outputs if t.name in reads)
+    return "\n".join(tensor_text(t.name, t.shape, t.dtype, t.format) for t in a.outputs if t.name in reads)
 
 
 def _onnx_side(report, keep: set | None = None) -> dict:
     graph = report.onnx_graph if keep is None else report.onnx_graph.subgraph(keep)
     panel = onnx_panel(graph, panel_id="onnx", blocks=False)
-    shown = _shown(report)
+    shown = shown_layers(report)
     groups = []
     for r in report.layers:
         if r.index in shown and len(r.onnx_nodes) > 1 and (keep is None or keep.intersection(r.onnx_nodes)):
@@ -133,7 +121,7 @@ def _onnx_side(report, keep: set | None = None) -> dict:
 def report_view_data(report, focus=None) -> dict:
     """View data of a FusionReport: ONNX panel | engine panel, linked (see :mod:`trtlab.view.data`).
     ``focus`` (regex or node names) keeps part of the network: those ONNX nodes, their layers."""
-    keep = None if focus is None else _focus_nodes(report, focus)
+    keep = None if focus is None else focus_nodes(report, focus)
     left = _onnx_side(report, keep)
     right = _engine_panel(report, focus)
     ids = {n["id"] for n in left["nodes"] + right["nodes"]}
@@ -156,10 +144,10 @@ def stages_view_data(report, focus=None) -> dict:
     """The three-stage lesson as linked panels: ONNX nodes, after vertical fusion (one unit per
     branch of a horizontal layer), after horizontal fusion (one node per engine layer), for the
     ONNX nodes matching ``focus`` (regex or list of names; None: the whole network)."""
-    keep = _focus_nodes(report, focus)
-    A = _augment(report, keep)
+    keep = focus_nodes(report, focus)
+    A = with_io(report, keep)
     graph = report.onnx_graph
-    shown = _shown(report)
+    shown = shown_layers(report)
     unit_v, unit_h, vinfo = {}, {}, {}
     for r in report.layers:
         if r.kind in ("reformat", "sync") or r.index not in shown or not any(n in keep for n in r.onnx_nodes):
@@ -171,8 +159,8 @@ def stages_view_data(report, focus=None) -> dict:
             vinfo[(r.index, b)] = (r, members)
         for n in r.onnx_nodes:
             unit_h[n] = r.index
-    junctions = _junctions(report, A)
-    V, H = _quotient(A, unit_v, junctions), _quotient(A, unit_h, junctions)
+    kept = junctions(report, A)
+    V, H = unit_graph(A, unit_v, kept), unit_graph(A, unit_h, kept)
     p0 = _stage_panel("s0", A, lambda v: _onnx_unit(report, v))
     p1 = _stage_panel("s1", V, lambda u: _branch_unit(report, u, vinfo))
     p2 = _stage_panel("s2", H, lambda i: _layer_unit(report.layers[i]))
@@ -191,7 +179,7 @@ def stages_view_data(report, focus=None) -> dict:
 
 
 def _unit_id(panel_id: str, v) -> str:
-    if _is_pseudo(v):
+    if is_pseudo(v):
         return f"{panel_id}:{v[0]}:{v[1]}"
     if isinstance(v, tuple):
         return f"{panel_id}:{v[0]}.{v[1]}"
@@ -225,8 +213,8 @@ def _stage_panel(panel_id: str, Q, describe) -> dict:
     pos = positions(Q)
     nodes = []
     for v in Q:
-        if _is_pseudo(v):
-            d = {"name": str(v[1]), "role": "io", "label": _pseudo_label(v), "op": "io", "kind": None,
+        if is_pseudo(v):
+            d = {"name": str(v[1]), "role": "io", "label": pseudo_label(v), "op": "io", "kind": None,
                  "details": [["tensor", str(v[1])]]}
         else:
             d = describe(v)
@@ -257,7 +245,7 @@ def _link_stages(p0: dict, p1: dict, p2: dict, unit_v: dict, unit_h: dict) -> No
     """Links between the stages: an ONNX node, its vertical unit and its engine layer."""
     for node in p0["nodes"]:
         v = node["key"]
-        if _is_pseudo(v) or v not in unit_h:
+        if is_pseudo(v) or v not in unit_h:
             continue
         ids = [_unit_id("s1", unit_v[v]), _unit_id("s2", unit_h[v])]
         node["links"] = ids
