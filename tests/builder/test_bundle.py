@@ -199,3 +199,14 @@ def test_a_huge_plan_is_refused_before_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(bundle_mod, "_PLAN_LIMIT", 1024)
     with pytest.raises(BundleError, match="more than the"):
         load_engine(path, verify=False)
+
+
+def test_a_bundle_larger_than_its_members_may_be_is_refused_before_opening(tmp_path, monkeypatch):
+    import trtlab.builder.bundle as bundle_mod
+
+    path = tmp_path / "big.trtlab"
+    with open(path, "wb") as fh:
+        fh.truncate(8192)
+    monkeypatch.setattr(bundle_mod, "_BUNDLE_LIMIT", 4096)
+    with pytest.raises(BundleError, match="more than a bundle's members may add up to"):
+        load_bundle(path)

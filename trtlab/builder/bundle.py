@@ -284,6 +284,8 @@ class ExplorationBundle:
 # model in one file cannot exceed protobuf's 2 GiB; a plan is only there on request.
 _TEXT_LIMIT = 64 * 2**20
 _MEMBER_LIMITS = {"model.onnx": 2 * 2**30, "engine.plan": 16 * 2**30}
+#: the model, a plan and the text members together, with room for the zip's own records
+_BUNDLE_LIMIT = 19 * 2**30
 
 
 def _check_member_size(zf: zipfile.ZipFile, name: str, path: Path) -> None:
@@ -359,6 +361,10 @@ def load_bundle(path) -> ExplorationBundle:
     path = Path(path)
     if not path.is_file():
         raise BundleError(f"bundle {str(path)!r} does not exist; give the path of a file written by save_bundle()")
+    size = path.stat().st_size
+    if size > _BUNDLE_LIMIT:
+        raise BundleError(f"bundle {str(path)!r} is {size / 2**30:,.1f} GiB, more than a bundle's members may add up "
+                          f"to ({_BUNDLE_LIMIT / 2**30:,.0f} GiB); check where the bundle came from")
     try:
         with zipfile.ZipFile(path) as zf:
             names = _member_names(zf, path)

@@ -187,7 +187,7 @@ def run_builder(trt: ModuleType, request: BuildRequest, log: list) -> BuildOutpu
         _configure(objs, request, profiles)
         _attach_monitor(objs, request)
         plan = _build(objs, request, log)
-        _save_timing_cache(objs, request)
+        _save_timing_cache(objs, request, log)
         return BuildOutput(plan, profiles)
 
 
@@ -310,12 +310,17 @@ def _build(objs: TrtObjects, request: BuildRequest, log: list) -> bytes:
     return bytes(memoryview(host_mem))
 
 
-def _save_timing_cache(objs: TrtObjects, request: BuildRequest) -> None:
+def _save_timing_cache(objs: TrtObjects, request: BuildRequest, log: list) -> None:
+    """Write the updated timing cache; a cache that cannot be written costs the cache, not the engine."""
     if objs.tcache is None or request.timing_path is None:
         return
     tcache = objs.tcache
-    with atomic_write(request.timing_path) as fh:
-        fh.write(bytes(memoryview(tcache.serialize())))
+    try:
+        with atomic_write(request.timing_path) as fh:
+            fh.write(bytes(memoryview(tcache.serialize())))
+    except OSError as exc:
+        log.append(("WARNING", f"trtlab: the timing cache {str(request.timing_path)!r} could not be written "
+                               f"({exc.strerror or exc}); the engine is kept"))
 
 
 def layer_info_from_engine(trt: ModuleType, plan: bytes, log: list) -> str | None:
