@@ -7,7 +7,7 @@ it observes, so the table stays true).
 A case names its input in one of three ways:
 
 - ``"file"``: a file of ``files/`` (made by ``generate.py``);
-- ``"fixture"``: a file of the shared real-world fixtures (``trtlab.data.fixtures_dir()``);
+- ``"fixture"``: a file of the shared real-world fixtures (``trtlab.data.shared_fixtures()``);
 - ``"make"``: a recipe below that builds the input at run time in a scratch folder (inputs that
   need other trtlab objects - bundles, engine plans, cache entries - or are too big to commit).
 
@@ -70,7 +70,7 @@ def prepare(workdir: Path) -> Path:
 def _fixture(rel: str) -> Path:
     import trtlab.data
 
-    root = trtlab.data.fixtures_dir()
+    root = trtlab.data.shared_fixtures()
     if root is None:
         raise Skip("shared fixtures not found (set TRTLAB_FIXTURES)")
     return root / rel
@@ -673,10 +673,10 @@ CHECKS: dict[str, Callable[[Outcome, Path], None]] = {
     "cache_entry_random_bytes": _check_rebuilt,
     "cache_entry_header_lies": _check_rebuilt,
     "build_negative_dim": _check_negative_dim_build,
+    "onnx_dollar_names_drawn.onnx": _check_dollar_names_drawn,
     "cache_header_plan_bytes_null": _check_rebuilt,
     "cache_header_plan_bytes_inf": _check_rebuilt,
     "build_dynamic_dims_fixed": _check_dynamic_dims_fixed,
-    "onnx_dollar_names_drawn.onnx": _check_dollar_names_drawn,
 }
 
 

@@ -20,10 +20,15 @@ def test_plan_round_trip(built, tmp_path):
     path = eng.save(tmp_path / "ib.plan")
     side = json.loads(Path(str(path) + ".json").read_text())
     assert side["backend"] == "tensorrt_rtx_bindings" and side["plan_bytes"] == len(eng.plan)
-    loaded = load_engine(path, model=ROOT / "data" / "inception_block.onnx")
+    loaded = load_engine(path, model=ROOT / "trtlab" / "data" / "inception_block.onnx")
     assert loaded.plan == eng.plan and loaded.config == eng.config
     assert len(loaded.layer_info) == len(eng.layer_info)
-    assert loaded.fusion().summary() is not None
+    # the loaded engine explores like the built one: same layers, same ONNX nodes, same summary
+    built_report, loaded_report = eng.fusion(), loaded.fusion()
+    assert [(r.name, r.kind, r.onnx_nodes) for r in loaded_report.layers] == \
+        [(r.name, r.kind, r.onnx_nodes) for r in built_report.layers]
+    assert loaded_report.summary().rows == built_report.summary().rows
+    assert not loaded_report.is_mismatch and loaded_report.coverage == built_report.coverage > 0
 
 
 def test_truncated_or_altered_plan(built, tmp_path):
@@ -64,7 +69,7 @@ def test_bundle_from_built_engine(built, tmp_path):
 def test_bundle_from_parts_with_profile(fixtures, tmp_path):
     folder = fixtures / "trt-layerinfo" / "resnet18-a100-fp32"
     path = save_bundle(tmp_path / "r.trtlab", {
-        "onnx": ROOT / "data" / "resnet18.onnx",
+        "onnx": ROOT / "trtlab" / "data" / "resnet18.onnx",
         "layer_info": folder / "engine.graph.json",
         "profile": folder / "engine.profile.json",
         "metadata": {"device": "A100"},
@@ -134,7 +139,7 @@ def _bundle(tmp_path: Path, members: dict[str, bytes], *, extra: list[tuple[str,
 
 
 def _model() -> bytes:
-    return (ROOT / "data" / "inception_block.onnx").read_bytes()
+    return (ROOT / "trtlab" / "data" / "inception_block.onnx").read_bytes()
 
 
 def test_duplicate_zip_entries_are_a_bundle_error(tmp_path):

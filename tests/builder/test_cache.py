@@ -13,7 +13,7 @@ from trtlab.builder import BuildConfig, EngineCache, build_engine
 from trtlab.builder.cache import default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "data" / "inception_block.onnx"
+MODEL = ROOT / "trtlab" / "data" / "inception_block.onnx"
 
 pytestmark = pytest.mark.rtx
 
@@ -33,8 +33,12 @@ def test_repeat_build_comes_from_cache(rtx, cache):
     # a fresh cache object (another process, say) verifies the entry by hash and uses it too
     other = build_engine(MODEL, cache=EngineCache(cache.path))
     assert other.from_cache and other.plan == first.plan
-    # the cached engine explores like the built one
-    assert other.fusion().summary() is not None
+    # the cached engine explores like the built one: same layers, same ONNX nodes, same summary
+    cached_report, built_report = other.fusion(), first.fusion()
+    assert [(r.name, r.kind, r.onnx_nodes) for r in cached_report.layers] == \
+        [(r.name, r.kind, r.onnx_nodes) for r in built_report.layers]
+    assert cached_report.summary().rows == built_report.summary().rows
+    assert not cached_report.is_mismatch and cached_report.coverage > 0
 
 
 def test_config_model_and_target_change_the_key(rtx, cache, fixtures):

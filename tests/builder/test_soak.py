@@ -23,7 +23,7 @@ from trtlab.builder import BuildConfig, CancelToken, ShapeProfile, build_engine
 from trtlab.errors import BuildCancelled, BuildError, ConfigError, ModelLoadError
 
 ROOT = Path(__file__).resolve().parents[2]
-BLOCK = ROOT / "data" / "inception_block.onnx"
+BLOCK = ROOT / "trtlab" / "data" / "inception_block.onnx"
 
 
 def _is_tensorrt(obj) -> bool:
@@ -160,7 +160,7 @@ def _rss() -> int:
 @pytest.mark.slow
 def test_soak_200_builds_with_a_collector_thread(rtx, tmp_path):
     """200 builds (cancels and failures mixed in) with gc.collect() looping on another thread."""
-    models = [BLOCK, ROOT / "data" / "transformer_block.onnx"]
+    models = [BLOCK, ROOT / "trtlab" / "data" / "transformer_block.onnx"]
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not an onnx model")
     stop, counter = threading.Event(), [0]
