@@ -235,10 +235,10 @@ def _network_inputs(network) -> list[tuple[str, tuple[int, ...]]]:
 
 
 def _configure(objs: TrtObjects, request: BuildRequest, profiles: ResolvedProfiles) -> None:
-    trt, config = objs.trt, request.config
-    bconfig = objs.bconfig = objs.builder.create_builder_config()
+    trt, config, builder = objs.trt, request.config, objs.builder
+    bconfig = objs.bconfig = builder.create_builder_config()
     if profiles.shapes:
-        oprofile = objs.oprofile = objs.builder.create_optimization_profile()
+        oprofile = objs.oprofile = builder.create_optimization_profile()
         for name, (mn, op, mx) in profiles.shapes.items():
             oprofile.set_shape(name, mn, op, mx)
         bconfig.add_optimization_profile(oprofile)
