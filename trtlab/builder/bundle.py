@@ -157,17 +157,31 @@ def load_engine(path, model=None, *, verify: bool = True):
 
 # ----------------------------------------------------------------------------- bundles
 def _text_of(value, what: str) -> str:
-    """A path, JSON/text string, bytes, dict or list -> text."""
+    """The caller's own part of a bundle -> text: a path to a file, JSON/text, bytes, dict or list."""
     if isinstance(value, (dict, list)):
         return json.dumps(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
+    if isinstance(value, (bytes, bytearray)):
+        return _decoded(bytes(value), f"the {what} bytes")
     if isinstance(value, os.PathLike) or (isinstance(value, str) and "\n" not in value and len(value) < 4096
-                                          and Path(value).is_file()):
-        return Path(value).read_text()
+                                          and _is_file(value)):
+        return _decoded(_read_sized(Path(value), _TEXT_LIMIT, f"{what} file"), f"{what} file {str(value)!r}")
     if isinstance(value, str):
         return value
     raise ConfigError(f"{what} {type(value).__name__!r} is not a path, text, bytes, dict or list")
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long: not a file name
+        return False
+
+
+def _decoded(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} is not UTF-8 text ({exc}); give the layer information or profile as text") from exc
 
 
 def save_bundle(path, built_or_parts, *, profile=None, include_plan: bool = False) -> Path:
