@@ -4,9 +4,10 @@ TensorRT objects are pybind11 wrappers whose C++ destructors take TensorRT's own
 run in a fixed order (parser, then network, then config, then builder). Left to Python's cyclic
 garbage collector -- which owns any object reachable from a reference cycle, e.g. from a kept
 traceback (a notebook's last error, ``pytest.raises``) or from a class made per build -- they
-are destroyed at an arbitrary moment: inside the *next* build's ``parser.parse`` (TensorRT calls
-the Python logger, the logger allocates, the collector runs there and TensorRT deadlocks on its
-own lock) or on whichever thread happens to run ``gc.collect()``. So here:
+are destroyed at an arbitrary moment: inside the *next* build's TensorRT calls (``trt.Builder``
+logs while it holds a TensorRT mutex; the Python logger allocates, the collector runs there and
+an old ``IBuilder``'s destructor waits for that same mutex, for good) or on whichever thread
+happens to run ``gc.collect()``. So here:
 
 - every TensorRT object of one build lives in a :class:`TrtObjects` holder that drops them in a
   fixed order when its ``with`` block ends, whether the build succeeded, failed or was cancelled;
