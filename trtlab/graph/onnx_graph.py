@@ -274,3 +274,12 @@ class OnnxGraph:
                 parts.append(f"<div><i>{len(self)} nodes: for detail, draw a part with "
                              f".neighborhood(name).draw() or .draw(collapse=...).</i></div>")
         return "\n".join(parts)
+
+    def view(self, **kw):
+        """Interactive view (pan, zoom, search, hover, click): a widget in the notebook, or
+        ``.view().save_html(path)`` for one offline HTML file. Keywords: ``blocks`` (name-prefix
+        boxes that collapse), ``height``, ``color_by``, ``select``. Needs anywidget (the
+        ``notebook`` extra); ``draw()`` is the static picture."""
+        from ..view import view  # trtlab.view imports trtlab.graph: imported here, not at the top
+
+        return view(self, **kw)
