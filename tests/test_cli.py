@@ -65,7 +65,7 @@ def test_show(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, word", [
-    (["build", "/no/such/model.onnx"], "does not exist"),
+    (["build", "/no/such/model.onnx"], "not found"),
     (["build", "{fixtures}/onnx/custom_op_node.onnx"], "NegPos"),
     (["build", "{data}/inception_block.onnx", "--shapes", "x:1x3,1x3,1x3"], "no such input"),
     (["build", "{data}/inception_block.onnx", "--shapes", "input:4x3x64x64,2x3x64x64,1x3x64x64"], "min <= opt <= max"),
@@ -104,3 +104,44 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as e:
         main(["build"])
     assert e.value.code == 2
+
+
+LAYER_INFO_OF_RESNET = "trt-layerinfo/resnet18-a100-fp32/engine.graph.json"
+
+
+def test_fusion_against_another_models_layer_info_exits_1_and_says_it_once(capsys, fixtures):
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
+    assert main(["fusion", str(model), str(fixtures / LAYER_INFO_OF_RESNET)]) == 1
+    out, err = capsys.readouterr()
+    assert (out + err).count("belongs to another model") == 1
+    assert out.startswith("WARNING: only 0 of")
+
+
+def test_fusion_with_swapped_arguments_says_which_is_which(capsys, fixtures):
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
+    layer_info = fixtures / LAYER_INFO_OF_RESNET
+    assert main(["fusion", str(layer_info), str(model)]) == 2
+    err = capsys.readouterr().err
+    assert "the arguments are swapped" in err and f"trtlab fusion {model} {layer_info}" in err
+    assert main(["fusion", str(layer_info), str(layer_info)]) == 2
+    assert "the first argument" in capsys.readouterr().err
+    assert main(["fusion", str(model), str(model)]) == 2
+    assert "the second argument" in capsys.readouterr().err
+
+
+def test_show_prints_the_warnings_it_counts(capsys, fixtures):
+    assert main(["show", str(fixtures / "onnx" / "custom_op_node.onnx")]) == 0
+    out = capsys.readouterr().out
+    assert "warnings 1" in out and "custom op domain(s) 'ai.onnx.contrib'" in out
+
+
+def test_build_says_what_it_did_on_its_own(capsys, fixtures):
+    pytest.importorskip("tensorrt_rtx_bindings")
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
+    assert main(["build", str(model), "--fp16", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "note: the FP16 conversion inserted" in out and "Cast node(s)" in out
+    assert main(["build", str(fixtures / "onnx" / "dynamic_identity.onnx"), "--no-cache"]) == 0
+    out, err = capsys.readouterr()
+    assert "note: no shape profile was given for dynamic dimension(s) X[2] (height) = 1" in out
+    assert "dynamic dimension" not in err  # said once

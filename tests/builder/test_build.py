@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import onnx
 import pytest
 
 import trtlab
@@ -60,7 +61,7 @@ def test_corrupt_model_is_a_model_load_error(rtx, tmp_path):
         build_engine(bad)
     with pytest.raises(ModelLoadError, match="not a valid ONNX model"):
         build_engine(b"\x00\xffthis is not protobuf" * 10)
-    with pytest.raises(ModelLoadError, match="does not exist"):
+    with pytest.raises(ModelLoadError, match="not found"):
         build_engine(tmp_path / "missing.onnx")
 
 
@@ -90,6 +91,35 @@ def test_dynamic_shapes_get_profiles(rtx, fixtures):
     eng = build_engine(model, BuildConfig(profiles=(prof,)))
     p = {t.name: t for t in eng.layer_info.io_tensors}["X"].profile
     assert tuple(p["min"]) == (1, 2, 4, 4) and tuple(p["max"]) == (1, 2, 16, 32)
+
+
+def test_fixed_dynamic_dimensions_are_reported(rtx, fixtures):
+    model = fixtures / "onnx" / "dynamic_identity.onnx"   # X: (1, 2, height, width)
+    with pytest.warns(trtlab.builder.builder.BuildWarning, match=r"X\[2\] \(height\) = 1/2/3 \(min/opt/max\) from dynamic_dims"):
+        eng = build_engine(model, BuildConfig(dynamic_dims=(1, 2, 3)))
+    assert any("X[3] (width) = 1/2/3 (min/opt/max)" in n for n in eng.notes)
+    assert "X[3] (width)" in eng._repr_html_()
+    p = {t.name: t for t in eng.layer_info.io_tensors}["X"].profile
+    assert tuple(p["max"]) == (1, 2, 3, 3)
+
+
+def test_the_models_own_size_hints_are_used(rtx, fixtures, tmp_path):
+    proto = onnx.load(str(fixtures / "onnx" / "dynamic_identity.onnx"))
+    onnx.helper.set_model_props(proto, {"height": "8", "width": "not a number"})
+    path = tmp_path / "hinted.onnx"
+    onnx.save(proto, str(path))
+    with pytest.warns(trtlab.builder.builder.BuildWarning) as record:
+        eng = build_engine(path)
+    text = str(record[0].message)
+    assert "X[2] (height) = 8 from model hint" in text and "X[3] (width) = 1 from dynamic_dims" in text
+    p = {t.name: t for t in eng.layer_info.io_tensors}["X"].profile
+    assert tuple(p["max"]) == (1, 2, 8, 1)
+
+
+def test_a_full_profile_builds_without_a_warning(rtx, fixtures, recwarn):
+    model = fixtures / "onnx" / "dynamic_identity.onnx"
+    eng = build_engine(model, BuildConfig(profiles=(ShapeProfile.fixed("X", (1, 2, 4, 4)),)))
+    assert eng.notes == [] and not [w for w in recwarn if "dynamic dimension" in str(w.message)]
 
 
 def test_progress_events_and_cancel(rtx):
@@ -131,6 +161,8 @@ def test_fp16_converts_the_model(rtx, built):
     dtypes32 = {t.dtype for layer in fp32.layer_info.layers for t in layer.outputs}
     assert "FP16" in dtypes16 and "FP16" not in dtypes32
     assert eng.onnx.find(op_type="Cast")   # Casts at the float32 I/O
+    inserted = len(eng.onnx.find(op_type="Cast")) - len(fp32.onnx.find(op_type="Cast"))
+    assert inserted > 0 and any(f"inserted {inserted} Cast node(s)" in n for n in eng.notes)
     assert {t.dtype for t in eng.onnx.inputs} == {"float32"}
 
 

@@ -138,3 +138,81 @@ def test_cache_argument_forms(rtx, tmp_path):
 
     with pytest.raises(ConfigError, match="cache"):
         build_engine(MODEL, cache=42)
+
+
+def _rewrite_header(path: Path, change) -> None:
+    import json
+    import struct
+
+    from trtlab.builder.cache import MAGIC
+
+    blob = path.read_bytes()
+    (hlen,) = struct.unpack_from("<I", blob, len(MAGIC))
+    start = len(MAGIC) + 4
+    meta = json.loads(blob[start:start + hlen])
+    header = change(json.dumps(meta, sort_keys=True)).encode()
+    path.write_bytes(MAGIC + struct.pack("<I", len(header)) + header + blob[start + hlen:])
+
+
+@pytest.mark.parametrize("field, value", [("plan_bytes", "null"), ("plan_bytes", "1e999"),
+                                          ("layers_bytes", "true"), ("plan_bytes", '"12"'), ("plan_bytes", "-3")])
+def test_a_damaged_header_is_discarded_and_rebuilt(rtx, cache, field, value):
+    import re
+
+    first = build_engine(MODEL, cache=cache)
+    _rewrite_header(_entry(cache), lambda text: re.sub(rf'"{field}": -?\d+', f'"{field}": {value}', text))
+    with pytest.warns(RuntimeWarning, match=f"header field '{field}'"):
+        again = build_engine(MODEL, cache=cache)
+    assert not again.from_cache and again.plan and first.plan
+    assert build_engine(MODEL, cache=cache).from_cache  # the rebuilt entry is good
+
+
+def test_clear_leaves_writes_in_progress_alone(cache):
+    import os
+    import time
+
+    from trtlab._atomic import TEMP_PREFIX
+    from trtlab.builder.cache import STALE_TEMP_SECONDS
+
+    folder = cache.path / "ab"
+    folder.mkdir()
+    fresh = folder / f"{TEMP_PREFIX}fresh.engine.1.tmp"
+    stale = folder / f"{TEMP_PREFIX}stale.engine.2.tmp"
+    fresh.write_bytes(b"in progress")
+    stale.write_bytes(b"left by a killed writer")
+    old = time.time() - STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    cache.clear()
+    assert fresh.exists() and not stale.exists()
+
+
+def test_clear_in_another_process_during_builds_loses_no_engine(rtx, cache):
+    """Builds keep their engines while another process clears the cache over and over."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time\nfrom trtlab.builder import EngineCache\nc = EngineCache(sys.argv[1])\n"
+            "end = time.time() + float(sys.argv[2])\nwhile time.time() < end:\n    c.clear()\n")
+    clearer = subprocess.Popen([sys.executable, "-c", code, str(cache.path), "8"],
+                               env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    try:
+        engines = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for opt in range(6):
+                engines.append(build_engine(MODEL, BuildConfig(opt_level=opt % 6), cache=cache))
+    finally:
+        clearer.wait(timeout=60)
+    assert clearer.returncode == 0
+    assert all(e.plan for e in engines)
+
+
+def test_a_failed_cache_write_still_returns_the_engine(rtx, cache, monkeypatch):
+    def refuse(key, engine):
+        raise CacheError("cannot write to the engine cache (disk full)")
+
+    monkeypatch.setattr(cache, "put", refuse)
+    with pytest.warns(UserWarning, match="built but not cached.*disk full"):
+        engine = build_engine(MODEL, cache=cache)
+    assert engine.plan and not engine.from_cache
+    assert any("disk full" in m for s, m in engine.log if s == "WARNING")

@@ -15,11 +15,11 @@ import os
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
+from ..builder.bundle import read_plan
 from ..errors import BackendError, BindingError, BundleError, ConfigError, CudaError, SessionClosedError, TrtlabError
 from .bindings import Binding, BindingTable, numpy_dtype, read_bindings
 from .cuda import CudaBackend, DeviceBuffer, Event, HostBuffer, Stream, cuda_array_info, get_backend
@@ -148,11 +148,15 @@ class InferenceSession:
 
     ``session.bindings`` is the table of I/O tensors; ``session.run({...})`` returns the
     outputs as numpy arrays; ``session.last_timing`` holds H2D / compute / D2H times.
+
+    A ``.plan`` path is verified against its sidecar (``name.plan.json``, written by
+    ``BuiltEngine.save``) like :func:`trtlab.load_engine`; a plan without a sidecar is refused
+    unless ``trusted=True`` (a plan runs native code chosen by whoever wrote it).
     """
 
     def __init__(self, engine: Any, *, cuda: str | CudaBackend | None = None, pinned: bool = True,
                  cuda_graph: bool = False, profile_index: int = 0, device: int = 0,
-                 backend: str | None = None):
+                 backend: str | None = None, trusted: bool = False):
         self._closed = True
         self._slots: dict[str, _Slot] = {}
         self.pinned = bool(pinned)
@@ -162,7 +166,7 @@ class InferenceSession:
         # CUDA first: without a driver TensorRT must not even be asked to create a runtime.
         self._cuda = get_backend(cuda, device)
         self._trt_runtime = None
-        self.cuda_engine, self.trt = self._load(engine, backend)
+        self.cuda_engine, self.trt = self._load(engine, backend, trusted)
         self._owns_engine = not _is_cuda_engine(engine)
         try:
             self.context = self.cuda_engine.create_execution_context()
@@ -187,7 +191,7 @@ class InferenceSession:
             self.context.set_optimization_profile_async(self.profile_index, self._stream.handle)
 
     # ------------------------------------------------------------------ loading
-    def _load(self, engine: Any, backend: str | None):
+    def _load(self, engine: Any, backend: str | None, trusted: bool = False):
         if _is_cuda_engine(engine):
             return engine, _trt_of(engine)
         module_name = backend
@@ -198,11 +202,9 @@ class InferenceSession:
         elif isinstance(engine, (bytes, bytearray, memoryview)):
             plan = bytes(engine)
         elif isinstance(engine, (str, os.PathLike)):
-            path = Path(engine)
-            if not path.is_file():
-                raise BundleError(f"engine plan file {str(path)!r} does not exist; pass the path of a .plan file "
-                                  f"written by trtexec --saveEngine or BuiltEngine.save")
-            plan = path.read_bytes()
+            # the same sidecar hash check as load_engine; a plan without one runs only when trusted
+            plan, meta = read_plan(engine, trusted=trusted)
+            module_name = module_name or meta.get("backend")
         else:
             raise ConfigError(
                 f"engine of type {type(engine).__name__} is not supported; pass a BuiltEngine, plan bytes, "
