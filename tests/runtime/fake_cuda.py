@@ -157,9 +157,18 @@ class FakeCuda(CudaBackend):
 
     def event_record(self, event, stream):
         event.time_ms = None
+        event.stream = stream
 
         def op():
             event.time_ms = self.clock_ms
+        self._enqueue(stream, op)
+
+    def stream_wait_event(self, stream, event):
+        other = getattr(event, "stream", None)
+
+        def op():   # the waiting stream runs the recording stream's queue first
+            if other is not None and other is not stream and other.capture is None:
+                self.stream_synchronize(other)
         self._enqueue(stream, op)
 
     def event_synchronize(self, event):

@@ -271,9 +271,9 @@ def test_random_inputs_match_the_bindings(session):
 
 # ---------------------------------------------------------------- how engines are given
 def test_plan_bytes_paths_and_bad_engines(cuda, memory, tmp_path, monkeypatch):
-    import trtlab.runtime.session as session_mod
+    import trtlab.runtime.loading as loading
 
-    monkeypatch.setattr(session_mod, "_runtime_module", lambda name: fake_trt)
+    monkeypatch.setattr(loading, "runtime_module", lambda name: fake_trt)
     plan = fake_trt.plan_bytes(copy.deepcopy(IDENTITY))
     with InferenceSession(plan, cuda=cuda) as s:
         assert s.bindings.names == ["x", "mask", "y", "mask_out"]

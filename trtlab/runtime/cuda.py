@@ -66,6 +66,15 @@ class CudaBackend:
     def memcpy_htod(self, dst: int, src: np.ndarray, stream: Any) -> None: raise NotImplementedError
     def memcpy_dtoh(self, dst: np.ndarray, src: int, stream: Any) -> None: raise NotImplementedError
     def memcpy_dtod(self, dst: int, src: int, nbytes: int, stream: Any) -> None: raise NotImplementedError
+
+    # Pinned copies by address: the per-call path of bound buffers. ``arr`` is the pinned
+    # buffer's uint8 array (backends that copy from a buffer object use it, others the address).
+    def memcpy_htod_pinned(self, dst: int, src: int, arr: np.ndarray, nbytes: int, stream: Any) -> None:
+        self.memcpy_htod(dst, arr[:nbytes], stream)
+
+    def memcpy_dtoh_pinned(self, dst: int, arr: np.ndarray, src: int, nbytes: int, stream: Any) -> None:
+        self.memcpy_dtoh(arr[:nbytes], src, stream)
+
     def stream_create(self) -> Any: raise NotImplementedError
     def stream_handle(self, stream: Any) -> int: raise NotImplementedError
     def stream_synchronize(self, stream: Any) -> None: raise NotImplementedError
@@ -80,6 +89,7 @@ class CudaBackend:
     def graph_end_capture(self, stream: Any) -> Any: raise NotImplementedError
     def graph_launch(self, graph: Any, stream: Any) -> None: raise NotImplementedError
     def graph_destroy(self, graph: Any) -> None: raise NotImplementedError
+    def stream_wait_event(self, stream: Any, event: Any) -> None: raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"<trtlab CUDA backend {self.name!r} on device {self.device}>"
@@ -152,6 +162,9 @@ class CudaPythonBackend(CudaBackend):
             raise ConfigError(f"CUDA device {device} does not exist; this machine has {count[1]} device(s): 0..{count[1] - 1}")
         self._check("cudaSetDevice", rt.cudaSetDevice(device))
         self._pinned: dict[int, np.ndarray] = {}
+        self._ok = rt.cudaError_t.cudaSuccess
+        self._h2d = rt.cudaMemcpyKind.cudaMemcpyHostToDevice
+        self._d2h = rt.cudaMemcpyKind.cudaMemcpyDeviceToHost
 
     def mem_alloc(self, nbytes):
         return int(self._check(f"cudaMalloc({nbytes})", self.rt.cudaMalloc(max(int(nbytes), 1))))
@@ -172,12 +185,22 @@ class CudaPythonBackend(CudaBackend):
         self._check("cudaFreeHost", self.rt.cudaFreeHost(ptr))
 
     def memcpy_htod(self, dst, src, stream):
-        self._check("cudaMemcpyAsync(host->device)", self.rt.cudaMemcpyAsync(
-            dst, src.ctypes.data, src.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyHostToDevice, stream))
+        self.memcpy_htod_pinned(dst, src.__array_interface__["data"][0], src, src.nbytes, stream)
 
     def memcpy_dtoh(self, dst, src, stream):
-        self._check("cudaMemcpyAsync(device->host)", self.rt.cudaMemcpyAsync(
-            dst.ctypes.data, src, dst.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyDeviceToHost, stream))
+        self.memcpy_dtoh_pinned(dst.__array_interface__["data"][0], dst, src, dst.nbytes, stream)
+
+    # The per-call path: one cuda-python call and one comparison (no array attribute lookups,
+    # no message formatting unless the call failed).
+    def memcpy_htod_pinned(self, dst, src, arr, nbytes, stream):
+        err, = self.rt.cudaMemcpyAsync(dst, src, nbytes, self._h2d, stream)
+        if err != self._ok:
+            self._check("cudaMemcpyAsync(host->device)", (err,))
+
+    def memcpy_dtoh_pinned(self, dst, arr, src, nbytes, stream):
+        err, = self.rt.cudaMemcpyAsync(dst, src, nbytes, self._d2h, stream)
+        if err != self._ok:
+            self._check("cudaMemcpyAsync(device->host)", (err,))
 
     def memcpy_dtod(self, dst, src, nbytes, stream):
         self._check("cudaMemcpyAsync(device->device)", self.rt.cudaMemcpyAsync(
@@ -199,7 +222,12 @@ class CudaPythonBackend(CudaBackend):
         return self._check("cudaEventCreate", self.rt.cudaEventCreate())
 
     def event_record(self, event, stream):
-        self._check("cudaEventRecord", self.rt.cudaEventRecord(event, stream))
+        err, = self.rt.cudaEventRecord(event, stream)
+        if err != self._ok:
+            self._check("cudaEventRecord", (err,))
+
+    def stream_wait_event(self, stream, event):
+        self._check("cudaStreamWaitEvent", self.rt.cudaStreamWaitEvent(stream, event, 0))
 
     def event_synchronize(self, event):
         self._check("cudaEventSynchronize", self.rt.cudaEventSynchronize(event))
@@ -227,7 +255,9 @@ class CudaPythonBackend(CudaBackend):
         return exe
 
     def graph_launch(self, graph, stream):
-        self._check("cudaGraphLaunch", self.rt.cudaGraphLaunch(graph, stream))
+        err, = self.rt.cudaGraphLaunch(graph, stream)
+        if err != self._ok:
+            self._check("cudaGraphLaunch", (err,))
 
     def graph_destroy(self, graph):
         self._check("cudaGraphExecDestroy", self.rt.cudaGraphExecDestroy(graph))
@@ -300,13 +330,25 @@ class PyCudaBackend(CudaBackend):
         with self._guard("cuMemFreeHost"):
             arr.base.free()
 
+    # Copies are the per-call path: a plain try (free when nothing is raised) instead of a
+    # guard object per call.
     def memcpy_htod(self, dst, src, stream):
-        with self._guard("cuMemcpyHtoDAsync"):
+        try:
             self.drv.memcpy_htod_async(dst, src, stream)
+        except self.drv.Error as exc:
+            raise _pycuda_error("cuMemcpyHtoDAsync", exc) from exc
 
     def memcpy_dtoh(self, dst, src, stream):
-        with self._guard("cuMemcpyDtoHAsync"):
+        try:
             self.drv.memcpy_dtoh_async(dst, src, stream)
+        except self.drv.Error as exc:
+            raise _pycuda_error("cuMemcpyDtoHAsync", exc) from exc
+
+    def memcpy_htod_pinned(self, dst, src, arr, nbytes, stream):
+        self.memcpy_htod(dst, arr if arr.nbytes == nbytes else arr[:nbytes], stream)
+
+    def memcpy_dtoh_pinned(self, dst, arr, src, nbytes, stream):
+        self.memcpy_dtoh(arr if arr.nbytes == nbytes else arr[:nbytes], src, stream)
 
     def memcpy_dtod(self, dst, src, nbytes, stream):
         with self._guard("cuMemcpyDtoDAsync"):
@@ -331,8 +373,14 @@ class PyCudaBackend(CudaBackend):
             return self.drv.Event()
 
     def event_record(self, event, stream):
-        with self._guard("cuEventRecord"):
+        try:
             event.record(stream)
+        except self.drv.Error as exc:
+            raise _pycuda_error("cuEventRecord", exc) from exc
+
+    def stream_wait_event(self, stream, event):
+        with self._guard("cuStreamWaitEvent"):
+            stream.wait_for_event(event)
 
     def event_synchronize(self, event):
         with self._guard("cuEventSynchronize"):
@@ -364,7 +412,7 @@ class PyCudaBackend(CudaBackend):
         return self._graphs().graph_end_capture(self.stream_handle(stream))
 
     def graph_launch(self, graph, stream):
-        self._graphs().graph_launch(graph, self.stream_handle(stream))
+        self._graphs().graph_launch(graph, int(stream.handle))
 
     def graph_destroy(self, graph):
         self._graphs().graph_destroy(graph)
@@ -381,10 +429,14 @@ class _PyCudaGuard:
 
     def __exit__(self, et, exc, tb):
         if exc is not None and isinstance(exc, self.drv.Error):
-            text = str(exc)
-            name = "CUDA_ERROR_OUT_OF_MEMORY" if "out of memory" in text else type(exc).__name__
-            raise CudaError(_cuda_message(self.what, name, text)) from exc
+            raise _pycuda_error(self.what, exc) from exc
         return False
+
+
+def _pycuda_error(what: str, exc: Exception) -> CudaError:
+    text = str(exc)
+    name = "CUDA_ERROR_OUT_OF_MEMORY" if "out of memory" in text else type(exc).__name__
+    return CudaError(_cuda_message(what, name, text))
 
 
 # --------------------------------------------------------------------------- selection
@@ -482,6 +534,10 @@ class Stream(_Owned):
     def synchronize(self) -> None:
         self.backend.stream_synchronize(self.raw)
 
+    def wait(self, event: "Event") -> None:
+        """Make work enqueued on this stream from now on wait for ``event``."""
+        self.backend.stream_wait_event(self.raw, event.raw)
+
     def _release(self) -> None:
         raw, self.raw = self.raw, None   # pycuda destroys its stream when the last reference goes
         self.backend.stream_destroy(raw)
@@ -527,13 +583,26 @@ class DeviceBuffer(_Owned):
         return {"shape": (self.nbytes,), "typestr": "|u1", "data": (self.ptr, False), "version": 3, "strides": None}
 
     def copy_from_host(self, src: np.ndarray | "HostBuffer", stream: Stream, nbytes: int | None = None) -> None:
-        """Enqueue a host→device copy of ``src`` (contiguous) on ``stream``."""
+        """Enqueue a host→device copy of ``src`` (contiguous) on ``stream``.
+
+        From a :class:`HostBuffer` the copy goes by address: no array is sliced or inspected.
+        """
+        if type(src) is HostBuffer:
+            n = src.nbytes if nbytes is None else int(nbytes)
+            _check_fits(n, min(self.nbytes, src.nbytes), "host→device copy")
+            self.backend.memcpy_htod_pinned(self.ptr, src.ptr, src._flat, n, stream.raw)
+            return
         arr = _host_bytes(src, nbytes)
         _check_fits(arr.nbytes, self.nbytes, "host→device copy")
         self.backend.memcpy_htod(self.ptr, arr, stream.raw)
 
     def copy_to_host(self, dst: np.ndarray | "HostBuffer", stream: Stream, nbytes: int | None = None) -> None:
         """Enqueue a device→host copy into ``dst`` (contiguous, writable) on ``stream``."""
+        if type(dst) is HostBuffer:
+            n = dst.nbytes if nbytes is None else int(nbytes)
+            _check_fits(n, min(self.nbytes, dst.nbytes), "device→host copy")
+            self.backend.memcpy_dtoh_pinned(dst.ptr, dst._flat, self.ptr, n, stream.raw)
+            return
         arr = _host_bytes(dst, nbytes)
         _check_fits(arr.nbytes, self.nbytes, "device→host copy")
         self.backend.memcpy_dtoh(arr, self.ptr, stream.raw)
@@ -554,12 +623,13 @@ class HostBuffer(_Owned):
         self.backend = get_backend(backend)
         self.nbytes = int(nbytes)
         self.ptr, self._bytes = self.backend.host_alloc(self.nbytes)
+        self._flat = self._bytes[: self.nbytes]   # made once: copies use it on every call
         self._freed = False
 
     @property
     def bytes(self) -> np.ndarray:
         """The buffer as a flat uint8 array."""
-        return self._bytes[: self.nbytes]
+        return self._flat
 
     def view(self, dtype, shape) -> np.ndarray:
         """A numpy array of ``dtype``/``shape`` over the start of the buffer (no copy)."""
