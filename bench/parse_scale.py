@@ -26,11 +26,18 @@ import json
 import platform
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from trtlab.engine import load_layer_info
+from trtlab.engine.names import parse_layer_name
+from trtlab.fusion import map_fusion
+from trtlab.fusion._index import parse_name
+from trtlab.graph import load_onnx
 
 
 def make_model(blocks: int) -> onnx.ModelProto:
@@ -129,12 +136,6 @@ def main() -> None:
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
 
-    import warnings
-
-    from trtlab.engine import load_layer_info
-    from trtlab.fusion import map_fusion
-    from trtlab.graph import load_onnx
-
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - the table then shows n/a for pandas
@@ -158,12 +159,9 @@ def main() -> None:
                     warnings.simplefilter("ignore")
                     return map_fusion(graph, plan)
 
-            from trtlab.engine.names import parse_layer_name
-            from trtlab.fusion.mapping import _parse_name
-
             def names_only():  # the layer-name grammar as the mapping uses it
                 parse_layer_name.cache_clear()
-                return [_parse_name(layer.base_name) for layer in plan.layers]
+                return [parse_name(layer.base_name) for layer in plan.layers]
 
             def map_only():
                 parse_layer_name.cache_clear()

@@ -51,6 +51,7 @@ _LAZY = {
     "map_fusion": "trtlab.fusion",
     "FusionReport": "trtlab.fusion",
     "FusedLayer": "trtlab.fusion",
+    "compare_engines": "trtlab.fusion",
     # building engines (TensorRT imported lazily inside)
     "BuildConfig": "trtlab.builder",
     "ShapeProfile": "trtlab.builder",
@@ -135,6 +136,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         parse_layer_name,
         parse_oneline,
     )
-    from .fusion import FusedLayer, FusionReport, map_fusion
+    from .fusion import FusedLayer, FusionReport, compare_engines, map_fusion
     from .graph import GraphSummary, NodeInfo, OnnxGraph, TensorInfo, load_onnx
     from .runtime import InferenceSession, compare_to_onnxruntime

@@ -152,6 +152,9 @@ def onnx_cases(rng: np.random.Generator) -> list[dict]:
     short.write_bytes(b"\0" * 16)  # the model expects 432 bytes
     add("onnx_extdata_too_short.onnx", _external_data_model("short_data.bin").SerializeToString(),
         "error:ModelLoadError", "external data file shorter than the tensor it should hold")
+    dollars = _conv_relu_model("model $\\alpha$", node_names=("conv$x$", "relu_$\\frac$"))
+    add("onnx_dollar_names_drawn.onnx", dollars.SerializeToString(), "ok",
+        "node and graph names with $...$ (matplotlib math): drawn literally, no math parsing", entry="load_onnx+draw")
     return cases
 
 
@@ -239,6 +242,49 @@ def layer_info_cases() -> list[dict]:
          "PWN nested 5,000 deep: parsed to a bounded depth (50), the rest kept whole; no recursion error"),
     ):
         add(cid, text, "ok", why, entry="parse_layer_name")
+    return cases
+
+
+def name_and_timing_cases() -> list[dict]:
+    """Huge numbers in names, newlines in names, impossible times and counts, a missing file."""
+    cases = []
+
+    def add(cid, text, expect, why, entry, mentions=None):
+        (FILES / cid).write_bytes(text.encode())
+        cases.append(_case(cid, entry, expect, why, file=cid, mentions=mentions))
+
+    add("name_profile_5000_digits.txt", "Conv_0 [profile " + "9" * 5000 + "]", "ok",
+        "a [profile N] suffix with a 5,000-digit N (past Python's int-conversion limit): the name is kept whole",
+        "parse_layer_name")
+    add("name_reformat_huge_index.txt", "Reformatting CopyNode for Input Tensor " + "1" * 5000 + " to Conv_0", "ok",
+        "a reformat name whose tensor index has 5,000 digits: a reformat layer with no index", "parse_layer_name")
+    line = ("Name: {}, LayerType: CaskPooling, Inputs: [ {{ Name: {}, Location: Device, Dimensions: [1,4], "
+            "Format/Datatype: Float }}], Outputs: [ {{ Name: {}, Location: Device, Dimensions: [1,4], "
+            "Format/Datatype: Float }}], TacticName: sm50_xmma_pooling, StreamId: 0, Metadata: [ONNX Layer: {}]")
+    add("oneline_newline_in_name.txt",
+        "Layers:\n" + line.format("pool_a", "x", "t", "pool_a") + "\n" + line.format("pool\nb", "t", "y", "pool\nb")
+        + "\n", "ok", "a layer name (and its Metadata) holding a newline: one layer, read whole, with a warning",
+        "parse_oneline")
+    add("timing_negative_latency.json", json.dumps([{"latencyMs": 1.0}, {"latencyMs": -2.5}]), "error:LayerInfoError",
+        "a negative per-iteration latency", "load_timing", mentions=["{name}", "iteration 1", "negative"])
+    add("timing_negative_span.json", json.dumps([{"startEnqMs": 5.0, "endEnqMs": 1.0, "latencyMs": 1.0}]),
+        "error:LayerInfoError", "an enqueue that ends before it starts", "load_timing",
+        mentions=["{name}", "enqueue", "endEnqMs - startEnqMs"])
+    add("profile_times_overflow.json",
+        json.dumps([{"count": 1}] + [{"name": f"L{i}", "timeMs": 1e308, "averageMs": 1e308, "percentage": 50}
+                                     for i in range(2)]),
+        "error:LayerInfoError", "two layer times of 1e308 ms: their sum overflows to infinity", "load_profile",
+        mentions=["{name}", "overflow"])
+    for cid, value in (("profile_nan_count.json", "NaN"), ("profile_infinity_count.json", "Infinity")):
+        add(cid, '[{"count": ' + value + '}, {"name": "Conv_0", "timeMs": 1.0, "averageMs": 1.0, "percentage": 100}]',
+            "error:LayerInfoError", f"an iteration count of {value}", "load_profile",
+            mentions=["{name}", "'count'", value.lower() if value == "NaN" else "inf"])
+    cases.append(_case("li_missing_file_colon_in_name", "load_layer_info_str", "error:LayerInfoError",
+                       "a path string without suffix and with a ':' that does not exist: 'file not found'",
+                       make="missing_path", mentions=["file not found", "{name}"]))
+    cases.append(_case("li_metadata_200k_names.json", "load_layer_info", "ok",
+                       "one layer whose Metadata names 200,000 ONNX nodes (4 MB): read in linear time",
+                       make="metadata_200k_names"))
     return cases
 
 
@@ -366,7 +412,7 @@ def generate() -> list[dict]:
     for p in FILES.iterdir():
         p.unlink()
     rng = np.random.default_rng(20261121)
-    cases = onnx_cases(rng) + layer_info_cases() + fixture_cases() + build_cases() + made_cases()
+    cases = onnx_cases(rng) + layer_info_cases() + name_and_timing_cases() + fixture_cases() + build_cases() + made_cases()
     ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     (HERE / "cases.json").write_text(json.dumps(cases, indent=1) + "\n")

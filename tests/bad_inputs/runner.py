@@ -235,6 +235,14 @@ def make(case: dict, work: Path) -> Path:
         with open(out, "wb") as fh:  # sparse: 200 MB on paper, no disk used, nothing to read
             fh.truncate(200 * 1024 * 1024)
         return out
+    if recipe == "missing_path":
+        return work / case["id"]  # never created
+    if recipe == "metadata_200k_names":
+        meta = "\x1e".join(f"[ONNX Layer: /blocks/n{i}/MatMul]" for i in range(200_000))
+        out.write_text(json.dumps({"Layers": [{"Name": "{ForeignNode[/blocks/n0/MatMul.../blocks/n199999/MatMul]}",
+                                               "LayerType": "Myelin", "Inputs": [], "Outputs": [],
+                                               "Metadata": meta}], "Bindings": []}))
+        return out
     if recipe == "million_layer_names":
         out.write_text(json.dumps({"Layers": [f"Conv_{i} + Relu_{i}" for i in range(1_000_000)]}))
         return out
@@ -361,8 +369,10 @@ def _entry(name: str) -> Callable[[Path], Any]:
 
     return {
         "load_onnx": trtlab.load_onnx,
+        "load_onnx+draw": lambda p: trtlab.load_onnx(p).draw(show_shapes=True),
         "build_engine": build,
         "load_layer_info": trtlab.load_layer_info,
+        "load_layer_info_str": lambda p: trtlab.load_layer_info(str(p)),
         "parse_oneline": lambda p: parse_oneline(_text(p)),
         "parse_layer_name": lambda p: parse_layer_name(_text(p)),
         "load_profile": trtlab.load_profile,
@@ -465,6 +475,29 @@ def _check_single(out, work):
     assert name.kind == "single" and name.leaves() == [name.text], name
 
 
+def _check_profile_kept_whole(out, work):
+    name = out.result
+    assert name.kind == "single" and name.profile is None and name.text.endswith("9]"), name.text[:40]
+
+
+def _check_reformat_huge_index(out, work):
+    name = out.result
+    assert name.kind == "reformat" and name.tensor_index is None and name.target.text == "Conv_0"
+
+
+def _check_newline_in_name(out, work):
+    plan = out.result
+    assert [layer.name for layer in plan.layers] == ["pool_a", "pool\nb"]
+    assert plan.layers[1].onnx_nodes_from_metadata == ["pool\nb"] and plan.layers[1].layer_type == "CaskPooling"
+    assert any("newline" in w for w in out.warnings)
+
+
+def _check_metadata_200k(out, work):
+    layer = out.result.layers[0]
+    assert len(layer.onnx_nodes_from_metadata) == 200_000
+    assert layer.onnx_nodes_from_metadata[-1] == "/blocks/n199999/MatMul"
+
+
 def _check_deep_pwn(out, work):
     name = out.result
     assert name.kind == "pointwise"  # parsed down to the depth bound, then kept whole
@@ -521,6 +554,20 @@ def _check_rebuilt(out, work):
     assert cache.get(engine.key) is not None
 
 
+def _check_dollar_names_drawn(out, work):
+    from matplotlib.text import Text
+
+    drawing = out.result
+    assert drawing.to_png()[:4] == b"\x89PNG"  # rendering parses every text
+    shown = []
+    for text in drawing.figure.findobj(Text):
+        literal, is_math = text._preprocess_math(text.get_text())
+        assert not is_math, text.get_text()
+        shown.append(literal)
+    assert {"conv$x$", "relu_$\\frac$"} <= {line for s in shown for line in s.split("\n")}, shown
+    drawing.close()
+
+
 def _check_negative_dim_build(out, work):
     assert len(out.result.plan) > 0
 
@@ -540,6 +587,10 @@ CHECKS: dict[str, Callable[[Outcome, Path], None]] = {
     "name_unbalanced_foreign.txt": _check_single,
     "name_closing_first.txt": _check_single,
     "name_deep_pwn.txt": _check_deep_pwn,
+    "name_profile_5000_digits.txt": _check_profile_kept_whole,
+    "name_reformat_huge_index.txt": _check_reformat_huge_index,
+    "oneline_newline_in_name.txt": _check_newline_in_name,
+    "li_metadata_200k_names.json": _check_metadata_200k,
     "profile_matches_nothing.json": _check_profile_mismatch,
     "li_million_layers.json": _check_million,
     "fixture_bad_graph_with_dup_value_info": _check_fixture_dup_value_info,
@@ -553,6 +604,7 @@ CHECKS: dict[str, Callable[[Outcome, Path], None]] = {
     "cache_entry_random_bytes": _check_rebuilt,
     "cache_entry_header_lies": _check_rebuilt,
     "build_negative_dim": _check_negative_dim_build,
+    "onnx_dollar_names_drawn.onnx": _check_dollar_names_drawn,
 }
 
 

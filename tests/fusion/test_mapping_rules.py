@@ -252,7 +252,7 @@ def test_unexpected_failures_inside_become_mapping_errors(monkeypatch):
     def broken(*a, **k):
         raise KeyError("boom")
 
-    monkeypatch.setattr(mapping, "_vanished", broken)
+    monkeypatch.setattr(mapping, "vanished_nodes", broken)
     with pytest.raises(MappingError, match="KeyError") as info:
         map_fusion(_graph(CHAIN), _plan("a + b", "c"))
     assert isinstance(info.value.__cause__, KeyError)
@@ -331,7 +331,7 @@ def test_fast_name_path_agrees_with_the_grammar(resnet18, layerinfo, googlenet_p
     import json
 
     from trtlab.engine.names import parse_layer_name
-    from trtlab.fusion.mapping import _parse_name
+    from trtlab.fusion._index import parse_name as _parse_name
 
     names = [p.name for p in googlenet_profile.layers]
     for folder in ("resnet18-a100-fp32", "resnet18-a100-fp16", "resnet18-qat-a100-int8", "mobilenet-qat-titanrtx-int8"):
@@ -341,3 +341,108 @@ def test_fast_name_path_agrees_with_the_grammar(resnet18, layerinfo, googlenet_p
     for n in names:
         fast, full = _parse_name(n), parse_layer_name(n)
         assert (fast.kind, fast.leaves(), fast.ranges()) == (full.kind, full.leaves(), full.ranges()), n
+
+
+def _region_graph():
+    # a transformer-like region whose Myelin name starts at a weight and ends at a fused name
+    return _graph([
+        ("q", "MatMul", ["x", "a.weight"], ["tq"]), ("k", "MatMul", ["x", "wk"], ["tk"]),
+        ("v", "MatMul", ["x", "wv"], ["tv"]), ("scores", "Mul", ["tq", "tk"], ["ts"]),
+        ("softmax", "Softmax", ["ts"], ["tp"]), ("ctx", "Mul", ["tp", "tv"], ["tc"]),
+        ("x/Reshape_2", "Transpose", ["tc"], ["r2"]), ("x/Transpose_1", "Transpose", ["r2"], ["t1"]),
+        ("x/Reshape_3", "Transpose", ["t1"], ["r3"]), ("tail", "Relu", ["r3"], ["y"]),
+    ], inits=("a.weight", "wk", "wv"), shape=(4, 4))
+
+
+def test_foreign_node_whose_ends_are_fused_names_takes_every_node_between():
+    # the form TensorRT 8.6 writes: {ForeignNode[a.weight + (Unnamed Layer* 109) [Shuffle]...x/Reshape_2 + ...]}
+    g = _region_graph()
+    name = "{ForeignNode[a.weight + (Unnamed Layer* 109) [Shuffle]...x/Reshape_2 + x/Transpose_1 + x/Reshape_3]}"
+    report = map_fusion(g, _plan(name, "tail"))
+    region = report.layers[0]
+    assert region.kind == "myelin" and region.evidence == "name"
+    assert region.onnx_nodes == ["q", "k", "v", "scores", "softmax", "ctx", "x/Reshape_2", "x/Transpose_1",
+                                 "x/Reshape_3"]
+    assert report.coverage == 1.0 and report.unmatched == []
+    # the same region named by plain ends gives the same nodes
+    plain = map_fusion(g, _plan("{ForeignNode[q...x/Reshape_3]}", "tail"))
+    assert plain.layers[0].onnx_nodes == region.onnx_nodes
+    # TensorRT 10 verbose logs end regions at ONNX-parser helpers no model has
+    # ({ForeignNode[gemm2.bias + ONNXTRT_Broadcast_4...ONNXTRT_castHelper_9]}): the layer's output
+    # tensor gives the last node
+    helper_end = map_fusion(g, _plan({"Name": "{ForeignNode[a.weight + ONNXTRT_Broadcast_4...ONNXTRT_castHelper_9]}",
+                                      "LayerType": "Myelin", "Inputs": ["x"], "Outputs": ["r3"]}, "tail"))
+    assert helper_end.layers[0].onnx_nodes == region.onnx_nodes
+    # both ends unknown: the layer's input and output tensors bound the region
+    unknown = map_fusion(g, _plan({"Name": "{ForeignNode[ONNXTRT_Broadcast_1...ONNXTRT_castHelper_9]}",
+                                   "LayerType": "Myelin", "Inputs": ["x"], "Outputs": ["r3"]}, "tail"))
+    assert unknown.layers[0].onnx_nodes == region.onnx_nodes
+
+
+def test_noop_layer_with_metadata_is_the_users_node_not_a_reformat():
+    # key names as TensorRT 8.6/10 write them (LayerType "NoOp", "Metadata" with [ONNX Layer: ...], as in
+    # ../shared/fixtures/trt10/resnet18-rtx3060-fp16/engine.graph.json)
+    g = _graph([("a", "Relu", ["x"], ["t1"]), ("/Flatten", "Flatten", ["t1"], ["t2"]), ("c", "Relu", ["t2"], ["y"])])
+
+    def layer(name, ltype, metadata, ins, outs):
+        t = [{"Name": n, "Location": "Device", "Dimensions": [1, 4], "Format/Datatype": "Row major linear FP32 format"}
+             for n in (ins, outs)]
+        return {"Name": name, "LayerType": ltype, "Inputs": [t[0]], "Outputs": [t[1]],
+                "TacticValue": "0x0000000000000000", "StreamId": 0, "Metadata": metadata}
+
+    plan = load_layer_info({"Layers": [
+        layer("a", "CaskPointwise", "[ONNX Layer: a]", "x", "t1"),
+        layer("/Flatten", "NoOp", "[ONNX Layer: /Flatten]", "t1", "t2"),
+        layer("Reformatting CopyNode for Input Tensor 0 to c", "NoOp", "", "t2", "t2r"),
+        layer("c", "CaskPointwise", "[ONNX Layer: c]", "t2r", "y"),
+    ], "Bindings": ["x", "y"]})
+    noop, copy = plan.layers[1], plan.layers[2]
+    assert noop.is_noop and not noop.is_reformat and noop.kind == "noop"
+    assert copy.is_reformat and not copy.is_noop and copy.kind == "reformat"
+    report = map_fusion(g, plan)
+    assert [r.kind for r in report.layers] == ["single", "noop", "reformat", "single"]
+    assert report.layers[1].onnx_nodes == ["/Flatten"] and report.layers[1].evidence == "metadata"
+    counts = report.counts()
+    assert (counts.noop, counts.reformat, counts.compute) == (1, 1, 2)
+    assert counts.sentence() == ("4 engine layers: 2 compute, 1 reformat inserted by TensorRT (format conversions "
+                                 "and copies), 1 of the network's own nodes run as a no-op (no kernel)")
+
+
+def test_int8_tactics_give_the_compute_precision_of_fused_layers():
+    # key names of TensorRT 8.x layer information (TacticName, Format/Datatype), as in the QAT fixtures
+    g = _graph(CHAIN)
+
+    def tensor(name, fmt):
+        return {"Name": name, "Location": "Device", "Dimensions": [1, 4], "Format/Datatype": fmt}
+
+    i8 = "Thirty-two wide channel vectorized row major Int8 format"
+    plan = load_layer_info({"Layers": [
+        {"Name": "a + b", "LayerType": "CaskConvolution", "Inputs": [tensor("x", i8)],
+         "Outputs": [tensor("t2", "Thirty-two wide channel vectorized row major FP16 format")],
+         "TacticName": "sm80_xmma_fprop_implicit_gemm_interleaved_i8f16_i8i32_f32_nchw_vect_c_32kcrs_vect_c_32_nchw"},
+        {"Name": "c", "LayerType": "CaskConvolution", "Inputs": [tensor("t2", "Row major linear FP16 format")],
+         "Outputs": [tensor("y", "Row major linear FP32 format")],
+         "TacticName": "sm80_xmma_fprop_implicit_gemm_f16f16_f16f32_f32_nhwckrsc_nhwc"},
+    ], "Bindings": ["x", "y"]})
+    report = map_fusion(g, plan)
+    ab, c = report.layers
+    assert (ab.compute_precision, ab.precision) == ("INT8", "FP16")
+    assert (c.compute_precision, c.precision) == ("FP16", "FP32")
+    summary = report.precision_summary()
+    assert summary.counts == {"INT8": 1, "FP16": 1}
+    assert summary.by_type == {"Relu": {"INT8": 1, "FP16": 1}, "Sigmoid": {"INT8": 1}}
+    assert summary.layers["INT8"] == ("a + b",)
+    assert "computes in" in report.summary().as_dict()
+
+
+def test_node_names_with_newline_or_nul_are_reported_and_found_by_tensor():
+    # TensorRT cuts names at NUL ("bad\x00name" becomes "bad"): the layer is found through its tensor
+    g = _graph([("a", "Relu", ["x"], ["t1"]), ("bad\x00name", "Sigmoid", ["t1"], ["t2"]),
+                ("two\nlines", "Relu", ["t2"], ["y"])])
+    plan = _plan("a", {"Name": "bad", "LayerType": "PointWiseV2", "Inputs": ["t1"], "Outputs": ["t2"]},
+                 {"Name": "two\nlines", "LayerType": "PointWiseV2", "Inputs": ["t2"], "Outputs": ["y"]})
+    with pytest.warns(UserWarning, match=r"node 1 \('bad\\x00name'\).*node 2 \('two\\nlines'\).*by tensor"):
+        report = map_fusion(g, plan)
+    assert report.layers[1].onnx_nodes == ["bad\x00name"] and report.layers[1].evidence == "tensor"
+    assert report.layers[2].onnx_nodes == ["two\nlines"]
+    assert report.coverage == 1.0

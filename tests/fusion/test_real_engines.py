@@ -58,7 +58,10 @@ def test_resnet18_fp32_reformat_layers_and_times(resnet18, layerinfo):
     conv = report.layer("Conv_0 + Relu_1")
     assert conv.precision == "FP32" and conv.tactic and conv.short == "CR"
     summary = report.summary().as_dict()
-    assert summary["engine layers"] == "32"
+    counts = report.counts()
+    assert (counts.total, counts.reformat, counts.compute) == (32, len(expected), 32 - len(expected))
+    assert summary["engine layers"] == counts.sentence()
+    assert summary["engine layers"].startswith(f"32 engine layers: {32 - len(expected)} compute, {len(expected)} reformats")
     assert "100.0%" in summary["coverage"]
 
 
@@ -174,3 +177,50 @@ def test_mobilenet_int8_names_keep_their_kinds_even_against_another_model(resnet
     assert report.layer("QuantizeLinear_2").qdq == ["QuantizeLinear_2"]
     assert all(r.kind == "reformat" for r in report.layers if r.name.startswith("Reformatting CopyNode"))
     assert report.is_mismatch and len(report.missing_qdq) > 50
+
+
+def test_trt10_resnet18_maps_onto_the_torchvision_export(fixtures):
+    """TensorRT 10.4 layer information of torchvision's ResNet-18 against the same network exported
+    with today's exporter: every compute node is accounted for and every engine layer is explained."""
+    import onnx
+
+    onnx_path = fixtures / "onnx-torchvision" / "resnet18.onnx"
+    plan = load_layer_info(fixtures / "trt10" / "resnet18-rtx3060-fp16" / "engine.graph.json")
+    assert plan.source == "json-10"  # Myelin kernels (kgen, shape_call) are layers of their own
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mismatch warning
+        report = map_fusion(onnx_path, plan, fixtures / "trt10" / "resnet18-rtx3060-fp16" / "engine.profile.json")
+    assert report.coverage == 1.0 and report.unaccounted == [] and not report.is_mismatch
+    assert report.unmatched == []  # no unexplained engine layer
+    # the Myelin placeholder is internal, with its explanation; the two copies are reformats
+    internal = report.by_kind("internal")
+    assert [r.name for r in internal] == ["dummy_shape_call__mye548_0_myl24_0"] and "shape" in internal[0].note
+    assert {r.name for r in report.by_kind("reformat")} == {
+        r.name for r in report.layers if r.name.startswith("Reformatting CopyNode")}
+    counts = report.counts()
+    assert counts == plan.counts()  # the plan and the report count the same way
+    assert (counts.total, counts.reformat, counts.internal) == (26, 2, 1) and counts.compute == 23
+    assert report.counts().sentence().startswith("26 engine layers: 23 compute, 2 reformats")
+    # every Conv, Relu and Add node of the model is in a layer running FP16 kernels
+    model = onnx.load(str(onnx_path))
+    ops = {}
+    for n in model.graph.node:
+        ops[n.op_type] = ops.get(n.op_type, 0) + 1
+    precisions = report.precision_summary()
+    assert precisions.by_type["Conv"] == {"FP16": ops["Conv"]}
+    assert precisions.by_type["Relu"] == {"FP16": ops["Relu"]} and precisions.by_type["Add"] == {"FP16": ops["Add"]}
+    assert precisions.counts == {"FP16": 23}
+    assert report.layer("/conv1/Conv + /relu/Relu").compute_precision == "FP16"
+
+
+@pytest.mark.parametrize("folder", ["resnet18-a100-fp32", "resnet18-a100-fp16", "resnet18-qat-a100-int8",
+                                    "mobilenet-qat-titanrtx-int8"])
+def test_plan_and_report_count_alike(resnet18, layerinfo, folder):
+    plan = load_layer_info(layerinfo(folder))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the QAT engines come from another export of the model
+        report = map_fusion(resnet18, plan)
+    counts = report.counts()
+    assert counts == plan.counts()
+    assert counts.reformat == sum(layer.is_reformat for layer in plan.layers)
+    assert counts.compute + counts.reformat == len(plan) and repr(report).startswith(f"FusionReport({counts.sentence()}")

@@ -26,7 +26,7 @@ def _report(path, rtx_build_log):
 def test_residual_block_maps_through_metadata_with_full_coverage(fixtures, report_of):
     report = report_of(fixtures / "onnx" / "residual_block.onnx")
     assert report.coverage == 1.0 and report.unaccounted == [] and not report.is_mismatch
-    compute = [r for r in report.layers if r.kind not in ("reformat", "sync")]
+    compute = [r for r in report.layers if not r.is_inserted]
     assert compute and all(r.evidence == "metadata" for r in compute)
     # the ONNX nodes are unnamed: TensorRT calls them node_of_<output tensor>, resolved by producer
     g = report.onnx_graph
@@ -38,12 +38,16 @@ def test_residual_block_maps_through_metadata_with_full_coverage(fixtures, repor
     pw = report.by_kind("pointwise")
     assert len(pw) == 1 and sorted(pw[0].op_types) == ["BatchNormalization", "BatchNormalization", "Sum"]
     assert all(not r.onnx_nodes for r in report.by_kind("sync"))
+    # the plan and the report count alike; the sentence names the sync layers
+    counts = report.counts()
+    assert counts == report.plan.counts() and counts.sync == len(report.by_kind("sync")) > 0
+    assert f"{counts.sync} stream sync (signal/wait) layers with no tensors" in counts.sentence()
 
 
 def test_inception_block_maps_through_metadata_with_full_coverage(report_of):
     report = report_of(trtlab.data.bundled_model("inception_block"))
     assert report.coverage == 1.0 and not report.is_mismatch
-    compute = [r for r in report.layers if r.kind not in ("reformat", "sync")]
+    compute = [r for r in report.layers if not r.is_inserted]
     assert all(r.evidence == "metadata" for r in compute)
     g = report.onnx_graph
     for n in g.nx:

@@ -16,7 +16,11 @@ def _colors(artists) -> dict:
     return {v: tuple(np.round(c[:3], 3)) for v, c in zip(artists.nodes, artists.facecolors)}
 
 
-def test_side_by_side_resnet18_same_colour_in_both_panels(resnet18, layerinfo, output_dir):
+def _label(artists, node) -> str:
+    return artists.texts[artists.nodes.index(node)].get_text()
+
+
+def test_side_by_side_resnet18_colour_is_the_fusion_kind_in_both_panels(resnet18, layerinfo, output_dir):
     report = map_fusion(resnet18, load_layer_info(layerinfo("resnet18-a100-fp16")))
     d = report.draw()
     d.save(output_dir / "fusion_resnet18_fp16_side_by_side.png")
@@ -31,10 +35,22 @@ def test_side_by_side_resnet18_same_colour_in_both_panels(resnet18, layerinfo, o
             assert onnx_col[n] == eng_col[r.index], (n, r.name)
             checked += 1
     assert checked == 48
-    # fusion groups have different colours from their neighbours in engine order
+    # one colour per kind: layers of one kind share it, layers of different kinds differ
     cols = layer_colors(report)
-    compute = [r.index for r in report.layers if r.kind != "reformat"]
-    assert all(cols[a] != cols[b] for a, b in zip(compute, compute[1:]))
+    by_kind = {}
+    for r in report.layers:
+        by_kind.setdefault(r.kind, set()).add(cols[r.index])
+    assert all(len(c) == 1 for c in by_kind.values())
+    assert len({c for cs in by_kind.values() for c in cs}) == len(by_kind)
+    legend = [t.get_text() for t in d.figure.legends[0].get_texts()]
+    assert any(t.startswith("vertical") for t in legend) and any(t.startswith("reformat") for t in legend)
+    # which ONNX nodes make one engine layer is written, not coloured: #index on both sides
+    car = report.layer("Conv_5 + Add_6 + Relu_7").index
+    assert _label(d.panels["engine"], car).startswith(f"#{car} CAR")
+    for n in ("Conv_5", "Add_6", "Relu_7"):
+        assert f"\u2192 #{car}" in _label(d.panels["onnx"], n)
+    # the picture fits a notebook's output area (968 px at 100 dpi)
+    assert d.figure.get_figwidth() <= 9.6 + 1e-9
     d.close()
 
 
@@ -145,10 +161,41 @@ def test_overview_one_box_per_block_in_both_panels(googlenet, googlenet_profile,
     assert d.mode == "prefix"
     onnx_blocks, engine_blocks = set(d.panels["onnx"].nodes), set(d.panels["engine"].nodes)
     assert onnx_blocks == engine_blocks and len(onnx_blocks) == 18
-    assert {"inception_3a", "inception_5b", "conv1", "prob"} <= onnx_blocks
-    assert d.panels["onnx"].highlighted == d.panels["engine"].highlighted == {"inception_4c"}
-    # same colour for a block in both panels
-    assert _colors(d.panels["onnx"])["pool3"] == _colors(d.panels["engine"])["pool3"]
+    assert {"inception_3a/", "inception_5b/", "conv1/", "prob"} <= onnx_blocks
+    assert d.panels["onnx"].highlighted == d.panels["engine"].highlighted == {"inception_4c/"}
+    # same colour for a block in both panels; the engine box counts the block's layers
+    assert _colors(d.panels["onnx"])["inception_4a/"] == _colors(d.panels["engine"])["inception_4a/"]
+    n_3a = sum(1 for r in report.layers if r.kind != "reformat" and r.onnx_nodes
+               and r.onnx_nodes[0].startswith("inception_3a/"))
+    assert f"\n{n_3a} layers" in _label(d.panels["engine"], "inception_3a/")
     d.close()
     with pytest.raises(ConfigError, match="overview="):
         report.draw(overview="zoom")
+
+
+def _png_width(png: bytes) -> int:
+    return int.from_bytes(png[16:20], "big")  # the IHDR chunk's width
+
+
+def test_every_picture_fits_a_notebook_output_area(resnet18, googlenet, googlenet_profile, layerinfo):
+    """JupyterLab's output area is 968 px wide at 1400 px; pictures render at 100 dpi."""
+    from trtlab.draw import plots
+    from trtlab.engine import load_profile
+
+    report = map_fusion(googlenet, googlenet_profile)
+    resnet = map_fusion(resnet18, load_layer_info(layerinfo("resnet18-a100-fp16")))
+    drawings = [
+        report.draw(mode="stages", focus="^inception_3a/"),
+        report.draw(mode="stages"),
+        report.draw(focus=r"^(inception_3a/|pool2/)"),
+        report.draw(overview=True),
+        resnet.draw(),
+        resnet.draw(mode="overlay"),
+        googlenet.draw(),
+        resnet.plan.draw(profile=load_profile(layerinfo("resnet18-a100-fp16", "profile"))),
+        plots.compare_profiles(load_profile(layerinfo("resnet18-a100-fp32", "profile")),
+                               load_profile(layerinfo("resnet18-a100-fp16", "profile"))),
+    ]
+    for d in drawings:
+        assert _png_width(d.to_png()) <= 968, d
+        d.close()

@@ -7,7 +7,8 @@ import pytest
 
 import trtlab
 from trtlab.errors import ConfigError
-from trtlab.widgets import ProfilePlots, plots
+from trtlab.draw import plots
+from trtlab.widgets import ProfilePlots
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -76,7 +77,7 @@ def test_compare_fp32_with_fp16(resnet_fp32, resnet_fp16):
 def test_plot_arguments_are_checked():
     with pytest.raises(ConfigError, match="top=0"):
         plots.time_bars({"a": 1.0}, top=0)
-    with pytest.raises(ConfigError, match="H2D copy time -1"):
+    with pytest.raises(ConfigError, match="host . device time -1"):
         plots.io_split(-1, 1, 1)
     with pytest.raises(ConfigError, match="labels"):
         plots.compare_profiles([], [], ("only one",))

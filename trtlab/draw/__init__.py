@@ -6,15 +6,23 @@
 - :class:`Drawing`: a Figure with notebook display and ``save(path)``.
 - :func:`op_color`: the stable colour of an ONNX op type.
 - :func:`draw_onnx_graph`: the ONNX-graph view behind ``OnnxGraph.draw``.
+- :func:`draw_report` / :func:`draw_stages`: fusion pictures behind ``FusionReport.draw``.
+- :mod:`trtlab.draw.plots`: profiling plots (layer times, latency histogram, H2D/compute/D2H).
+- :func:`literal`: text as matplotlib must receive it to draw it literally.
 """
 
 from __future__ import annotations
 
 from .colors import op_color
-from .drawing import Drawing, new_figure
+from .contract import contract, prefix_blocks
+from .drawing import MAX_WIDTH_IN, Drawing, new_figure
+from .fusion_graphs import engine_graph
+from .fusion_stages import draw_stages
+from .fusion_view import draw_report
 from .graphview import draw_onnx_graph
 from .layout import Layout, compute_layout, count_crossings, fold_layout, layered_layout
 from .render import DagArtists, Group, draw_dag, figure_size_for
+from .text import literal
 
 __all__ = [
     "layered_layout",
@@ -30,4 +38,11 @@ __all__ = [
     "figure_size_for",
     "op_color",
     "draw_onnx_graph",
+    "draw_report",
+    "draw_stages",
+    "engine_graph",
+    "contract",
+    "prefix_blocks",
+    "literal",
+    "MAX_WIDTH_IN",
 ]

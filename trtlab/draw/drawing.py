@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..errors import ConfigError, TrtlabError
 
-__all__ = ["Drawing", "new_figure", "SAVE_FORMATS"]
+__all__ = ["Drawing", "new_figure", "SAVE_FORMATS", "MAX_WIDTH_IN", "DPI"]
 
 SAVE_FORMATS = ("png", "svg", "pdf")
+
+#: pictures are rendered at this many dots per inch ...
+DPI = 100
+#: ... and are at most this wide (inches), so they fit a notebook's output area (968 px in
+#: JupyterLab at 1400 px) without a scrollbar
+MAX_WIDTH_IN = 9.6
 
 # Above this many drawn nodes the notebook gets only the PNG: an SVG of thousands of nodes is
 # many megabytes and slow for the browser.
@@ -31,11 +39,14 @@ class Drawing:
     """A rendered picture: ``.figure`` (matplotlib Figure), notebook display, ``save(path)``.
 
     ``nodes`` lists the nodes drawn (after collapsing/overview, so a collapsed block counts as
-    one); ``artists`` holds what :func:`~trtlab.draw.draw_dag` returned for the main axes.
+    one); ``artists`` holds what :func:`~trtlab.draw.draw_dag` returned for the main axes;
+    ``panels`` (read only) maps panel names (``"onnx"``, ``"engine"``, ...) to the artists of
+    each panel of a picture with several.
     """
 
     def __init__(self, figure: Figure, *, ax=None, artists=None, nodes=None, mode: str = "labels",
-                 note: str | None = None, dpi: float = 100, tight: bool = True):
+                 note: str | None = None, dpi: float = DPI, tight: bool = True,
+                 panels: Mapping[str, object] | None = None):
         if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
             FigureCanvasAgg(figure)
         self._figure: Figure | None = figure
@@ -48,6 +59,12 @@ class Drawing:
         # tight=True trims the saved picture to what was drawn (at the cost of drawing twice);
         # drawings whose figure was sized to fit their content pass tight=False
         self.tight = tight
+        self._panels = MappingProxyType(dict(panels or {}))
+
+    @property
+    def panels(self) -> Mapping[str, object]:
+        """Panel name -> what was drawn in it (read only)."""
+        return self._panels
 
     @property
     def figure(self) -> Figure:

@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING, Union
 
 import networkx as nx
 
+from .._boundary import boundary
 from ..errors import ConfigError, TrtlabError
 from .colors import COLLAPSED_COLOR, lighten, op_color
-from .drawing import Drawing, new_figure
+from .contract import OVERVIEW_TARGET, contract, prefix_blocks
+from .drawing import MAX_WIDTH_IN, Drawing, new_figure
 from .layout import check_direction, compute_layout, fold_layout
-from .render import draw_dag, figure_size_for
+from .render import draw_dag, figure_size_for, set_title
+from .text import CHAR_IN, path_tail, wrap
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph import OnnxGraph
@@ -30,16 +33,12 @@ __all__ = ["draw_onnx_graph", "OVERVIEW_NODES"]
 
 #: above this many nodes, ``overview=None`` switches to an overview
 OVERVIEW_NODES = 300
-#: an overview by name prefix draws between this many boxes ...
-OVERVIEW_MIN = 8
-#: ... and this many (a screenful); otherwise the overview draws every node as a marker
-OVERVIEW_TARGET = 60
 _MAX_LEGEND = 30
-_NAME_CHARS = 24
 
 Highlight = Union[str, Iterable[str], Callable[[object], bool], tuple[str, int], None]
 
 _BLOCK_OUTLINE = "#6a51a3"
+_BODY_W = 4.0  # inches beside the graph for expanded If/Loop/Scan bodies
 _BODY_OUTLINE = "#a0309a"
 
 
@@ -53,22 +52,6 @@ def _op(G: nx.DiGraph, v: Hashable) -> str:
 def _subgraphs(G: nx.DiGraph, v: Hashable) -> dict:
     info = G.nodes[v].get("info")
     return dict(getattr(info, "subgraphs", None) or {})
-
-
-def _short(name: str, limit: int = _NAME_CHARS) -> str:
-    """A node name short enough for a label: the tail of a long path-like name."""
-    s = str(name).strip("/")
-    if len(s) <= limit:
-        return s
-    parts = s.split("/")
-    tail = parts[-1]
-    for p in reversed(parts[:-1]):
-        if len(p) + 1 + len(tail) > limit - 1:
-            break
-        tail = p + "/" + tail
-    if len(tail) > limit - 1:
-        tail = tail[-(limit - 1):]
-    return "\u2026" + tail
 
 
 def _unknown(name: object, choices: Iterable[str], what: str = "node") -> ConfigError:
@@ -153,60 +136,18 @@ def _collapse_map(G: nx.DiGraph, collapse: str | Iterable[str]) -> dict:
     return block
 
 
-def _prefix_map(G: nx.DiGraph, max_nodes: int, target: int | None = None) -> dict | None:
-    """Blocks by name prefix (``a/b/...`` -> ``a/``, ``a/b/``, ...) for an overview.
-
-    Picks the deepest prefix depth that leaves between ``OVERVIEW_MIN`` and ``target`` boxes
-    (a screenful that still says something) and at least halves the node count. Returns
-    node -> block, or None when no depth does (the overview then draws markers).
-    """
-    target = min(max_nodes, OVERVIEW_TARGET if target is None else target)
-    parts = {v: str(v).strip("/").split("/") for v in G}
-    n = len(parts)
-    best = None
-    for depth in range(1, 6):
-        keys = {v: "/".join(p[:depth]) + "/" if len(p) > depth else None for v, p in parts.items()}
-        sizes = Counter(k for k in keys.values() if k is not None)
-        mapping = {v: k for v, k in keys.items() if k is not None and sizes[k] > 1}
-        if not mapping:
-            break
-        count = n - len(mapping) + len(set(mapping.values()))
-        if OVERVIEW_MIN <= count <= target and count <= n / 2:
-            best = mapping
-    return best
-
-
-def _contract(G: nx.DiGraph, block: dict) -> tuple[nx.DiGraph, dict]:
-    """G with each block's nodes merged into one node; returns (graph, block key -> members).
-
-    Written here rather than with networkx.quotient_graph, which compares every pair of blocks
-    (quadratic) and is slow for thousands of nodes.
-    """
+def _contract_blocks(G: nx.DiGraph, block: dict) -> tuple[nx.DiGraph, dict]:
+    """G with each block of two or more nodes merged into one box; (graph, box -> members)."""
     sizes = Counter(block.values())
-    key_of = {}
-    members: dict = {}
-    for v in G:
+
+    def box(v):
         k = block.get(v)
         if k is None or sizes[k] < 2:
-            key_of[v] = v
-            continue
-        box = k if k not in G else f"{k} (block)"
-        key_of[v] = box
-        members.setdefault(box, []).append(v)
-    H = nx.DiGraph()
-    for v in G:
-        b = key_of[v]
-        if b not in H:
-            H.add_node(b, **({"block": members[b]} if b in members else dict(G.nodes[v])))
-    for u, v, d in G.edges(data=True):
-        a, b = key_of[u], key_of[v]
-        if a == b:
-            continue
-        if H.has_edge(a, b):
-            H.edges[a, b]["tensors"] = H.edges[a, b].get("tensors", []) + list(d.get("tensors", []))
-        else:
-            H.add_edge(a, b, tensors=list(d.get("tensors", [])))
-    return H, members
+            return v
+        return k if k not in G else f"{k} (block)"
+
+    H, members = contract(G, box)
+    return H, {k: ms for k, ms in members.items() if "block" in H.nodes[k]}
 
 
 def _shape_label(tensors) -> str:
@@ -258,69 +199,26 @@ def draw_onnx_graph(
     - ``legend``, ``title`` (None = graph name and size; "" = none), ``figsize`` (inches; default
       from the layout, capped), ``ax`` (draw into an existing matplotlib Axes).
     """
-    try:
+    with boundary(TrtlabError, "drawing the graph", "Try overview=True, or a neighborhood=(node, radius) of the graph."):
         return _draw(graph, direction=direction, highlight=highlight, neighborhood=neighborhood,
                      collapse=collapse, overview=overview, show_shapes=show_shapes, legend=legend,
                      title=title, figsize=figsize, ax=ax, expand=expand, show_io=show_io)
-    except TrtlabError:
-        raise
-    except Exception as exc:  # the boundary: a notebook user gets a trtlab error, not a traceback
-        raise TrtlabError(f"drawing the graph failed: {type(exc).__name__}: {exc}. "
-                          f"Try overview=True, or a neighborhood=(node, radius) of the graph") from exc
 
 
 def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show_shapes, legend,
           title, figsize, ax, expand, show_io) -> Drawing:
     direction = check_direction(direction)
-    G0 = getattr(graph, "nx", graph)
-    if not isinstance(G0, nx.DiGraph):
+    full = getattr(graph, "nx", graph)
+    if not isinstance(full, nx.DiGraph):
         raise ConfigError(f"draw_onnx_graph needs an OnnxGraph (from trtlab.load_onnx) or a networkx DiGraph, "
                           f"got {type(graph).__name__}")
-    name = getattr(graph, "name", None) or G0.graph.get("name") or "graph"
     if overview not in (None, True, False, "prefix", "markers"):
         raise ConfigError(f"overview={overview!r} is not one of None, True, False, 'prefix', 'markers'")
-
-    # which nodes
-    G = G0
-    centre = None
-    if neighborhood is not None:
-        centre, radius = (neighborhood, 1) if isinstance(neighborhood, str) else tuple(neighborhood)
-        if centre not in G0:
-            raise _unknown(centre, G0.nodes)
-        if not isinstance(radius, int) or radius < 0:
-            raise ConfigError(f"neighborhood radius {radius!r} must be an int >= 0, e.g. ('{centre}', 2)")
-        G = G0.subgraph(nx.ego_graph(G0, centre, radius=radius, undirected=True).nodes)
+    G, centre, radius = _neighbourhood(full, neighborhood)
     hl = _resolve_highlight(G, highlight)
-
-    expand = list(expand or [])
-    for e in expand:
-        if e not in G:
-            raise _unknown(e, G.nodes)
-        if not _subgraphs(G, e):
-            raise ConfigError(f"node {e!r} ({_op(G, e)}) has no subgraph to expand; only If, Loop and Scan "
-                              f"nodes have bodies: {[v for v in G if _subgraphs(G, v)][:5]}")
-
-    # collapsing and overview
-    block = _collapse_map(G, collapse) if collapse is not None else {}
-    mode = "labels"
-    note = None
-    if overview is None:
-        overview = len(G) - len(block) > OVERVIEW_NODES
-    if overview and not block and overview != "markers":
-        block = _prefix_map(G, OVERVIEW_NODES) or {}
-        if block:
-            mode = "prefix"
-    H, members = _contract(G, block) if block else (G, {})
-    if overview and (overview == "markers" or len(H) > OVERVIEW_NODES):
-        mode = "markers"
-    if mode == "prefix":
-        note = f"overview: {len(G)} nodes in {len(H)} boxes by name prefix"
-    elif mode == "markers":
-        note = f"overview: {len(H)} nodes, unlabelled"
-    node_of = {}
-    for b, ms in members.items():
-        for v in ms:
-            node_of[v] = b
+    expand = _check_expand(G, expand)
+    H, members, mode, note = _boxes(G, collapse, overview)
+    node_of = {v: b for b, ms in members.items() for v in ms}
     hl_drawn = {node_of.get(v, v) for v in hl}
     if centre is not None and not hl:
         hl_drawn = {node_of.get(centre, centre)}
@@ -330,74 +228,19 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
     io_labels: dict = {}
     if show_io and mode != "markers" and hasattr(graph, "inputs") and hasattr(graph, "consumers"):
         H, io_labels = _add_io(graph, H, node_of)
-
-    # colours, labels, legend
-    colors, labels, outlines = {}, {}, {}
-    op_count: Counter = Counter()
-    for v in H:
-        if v in io_labels:
-            colors[v] = "#ffffff"
-            outlines[v] = "#8a8a8a"
-            labels[v] = io_labels[v]
-            continue
-        if v in members:
-            ops = Counter(_op(G, m) for m in members[v])
-            op_count.update(ops)
-            # a block is tinted with its most common op's colour, and outlined in purple
-            colors[v] = lighten(op_color(ops.most_common(1)[0][0]), 0.6)
-            outlines[v] = _BLOCK_OUTLINE
-            top = ", ".join(f"{c} {o}" for o, c in ops.most_common(2))
-            labels[v] = f"{_short(v)}\n{len(members[v])} nodes: {top}"
-            continue
-        op = _op(G, v)
-        op_count[op] += 1
-        colors[v] = op_color(op)
-        body = _subgraphs(G, v)
-        labels[v] = f"{op}{' [+body]' if body else ''}\n{_short(v)}"
-        if body:
-            outlines[v] = _BODY_OUTLINE
-    legend_map = None
-    if legend and len(H):
-        ops = [o for o, _ in op_count.most_common()]
-        legend_map = {o: op_color(o) for o in ops[:_MAX_LEGEND]}
-        if len(ops) > _MAX_LEGEND:
-            legend_map[f"+{len(ops) - _MAX_LEGEND} more"] = "#ffffff"
-        if members:
-            legend_map["block (tint: main op)"] = COLLAPSED_COLOR
-        if io_labels:
-            legend_map["graph input / output"] = "#ffffff"
-    edge_labels = None
-    if show_shapes:
-        edge_labels = {(u, v): _shape_label(d.get("tensors")) for u, v, d in H.edges(data=True)}
-
+    colors, labels, outlines, op_count = _style(G, H, members, io_labels)
+    legend_map = _legend(op_count, members, io_labels) if (legend and len(H)) else None
+    edge_labels = {(u, v): _shape_label(d.get("tensors")) for u, v, d in H.edges(data=True)} if show_shapes else None
     if title is None:
-        title = f"{name} \u2014 {len(G0)} nodes" + (f"\n{note}" if note else "")
-        if collapse is not None:
-            title += f"\ncollapsed into {len(members)} block(s): {len(H)} boxes drawn"
-        if neighborhood is not None:
-            title = f"{name} \u2014 neighbourhood of {centre!r}, radius {radius}\n{len(G)} of {len(G0)} nodes"
+        title = _default_title(graph, full, G, centre, radius, note, collapse, members, H)
 
-    # figure
     layout = compute_layout(H, direction)
     labelled = mode != "markers"
     if not labelled:
         layout = fold_layout(layout)  # deep graphs: side-by-side bands instead of one thin line
     own_figure = ax is None
     if own_figure:
-        size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None,
-                                          edge_labels=bool(edge_labels))
-        legend_w = (2.0 if labelled else 1.6) if legend_map is not None else 0.0
-        body_w = 5.0 if expand else 0.0
-        if expand:
-            size = (size[0] + body_w, max(size[1], 4.0 * len(expand)))
-        if legend_map is not None:  # room for the legend beside the graph
-            size = (size[0], max(size[1], 0.21 * len(legend_map) + 0.9))
-        title_lines = title.split("\n") if title else []
-        title_h = 0.12 + 0.2 * len(title_lines)
-        size = (max(size[0], 0.09 * max(map(len, title_lines), default=0)), size[1])
-        fig = new_figure(size)
-        main_w = max(0.3, (size[0] - legend_w - body_w) / size[0])
-        ax = fig.add_axes((0.01, 0.0, main_w - 0.01, 1.0 - title_h / size[1]))
+        fig, ax, title = _own_figure(layout, labelled, legend_map, edge_labels, expand, figsize, title)
     else:
         fig = ax.figure
     if len(drawn_nodes) == 0:
@@ -411,11 +254,121 @@ def _draw(graph, *, direction, highlight, neighborhood, collapse, overview, show
             outlines=outlines, legend_title="op type" if legend_map else None,
         )
     if title:
-        ax.set_title(title, loc="left", fontsize=10)
-
+        set_title(ax, title)
     if expand:
         _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure)
     return Drawing(fig, ax=ax, artists=artists, nodes=drawn_nodes, mode=mode, note=note, tight=not own_figure)
+
+
+def _neighbourhood(full: nx.DiGraph, neighborhood) -> tuple[nx.DiGraph, object, int | None]:
+    """The part of the graph to draw: all of it, or the nodes within ``radius`` edges of a node."""
+    if neighborhood is None:
+        return full, None, None
+    centre, radius = (neighborhood, 1) if isinstance(neighborhood, str) else tuple(neighborhood)
+    if centre not in full:
+        raise _unknown(centre, full.nodes)
+    if not isinstance(radius, int) or radius < 0:
+        raise ConfigError(f"neighborhood radius {radius!r} must be an int >= 0, e.g. ('{centre}', 2)")
+    return full.subgraph(nx.ego_graph(full, centre, radius=radius, undirected=True).nodes), centre, radius
+
+
+def _check_expand(G: nx.DiGraph, expand) -> list:
+    expand = list(expand or [])
+    for e in expand:
+        if e not in G:
+            raise _unknown(e, G.nodes)
+        if not _subgraphs(G, e):
+            raise ConfigError(f"node {e!r} ({_op(G, e)}) has no subgraph to expand; only If, Loop and Scan "
+                              f"nodes have bodies: {[v for v in G if _subgraphs(G, v)][:5]}")
+    return expand
+
+
+def _boxes(G: nx.DiGraph, collapse, overview) -> tuple[nx.DiGraph, dict, str, str | None]:
+    """The graph drawn after collapsing and overview: (graph, box -> members, mode, note)."""
+    block = _collapse_map(G, collapse) if collapse is not None else {}
+    mode = "labels"
+    if overview is None:
+        overview = len(G) - len(block) > OVERVIEW_NODES
+    if overview and not block and overview != "markers":
+        block = prefix_blocks(G, target=min(OVERVIEW_NODES, OVERVIEW_TARGET)) or {}
+        if block:
+            mode = "prefix"
+    H, members = _contract_blocks(G, block) if block else (G, {})
+    if overview and (overview == "markers" or len(H) > OVERVIEW_NODES):
+        mode = "markers"
+    note = {"prefix": f"overview: {len(G)} nodes in {len(H)} boxes by name prefix",
+            "markers": f"overview: {len(H)} nodes, unlabelled"}.get(mode)
+    return H, members, mode, note
+
+
+def _style(G: nx.DiGraph, H: nx.DiGraph, members: dict, io_labels: dict):
+    """(colours, labels, outlines, op counts) of the drawn nodes: op colours, tinted blocks, I/O boxes."""
+    colors, labels, outlines = {}, {}, {}
+    op_count: Counter = Counter()
+    for v in H:
+        if v in io_labels:
+            colors[v], outlines[v], labels[v] = "#ffffff", "#8a8a8a", io_labels[v]
+            continue
+        if v in members:
+            ops = Counter(_op(G, m) for m in members[v])
+            op_count.update(ops)
+            # a block is tinted with its most common op's colour, and outlined in purple
+            colors[v] = lighten(op_color(ops.most_common(1)[0][0]), 0.6)
+            outlines[v] = _BLOCK_OUTLINE
+            top = ", ".join(f"{c} {o}" for o, c in ops.most_common(2))
+            labels[v] = f"{path_tail(v)}\n{len(members[v])} nodes: {top}"
+            continue
+        op = _op(G, v)
+        op_count[op] += 1
+        colors[v] = op_color(op)
+        body = _subgraphs(G, v)
+        labels[v] = f"{op}{' [+body]' if body else ''}\n{path_tail(v)}"
+        if body:
+            outlines[v] = _BODY_OUTLINE
+    return colors, labels, outlines, op_count
+
+
+def _legend(op_count: Counter, members: dict, io_labels: dict) -> dict[str, str]:
+    ops = [o for o, _ in op_count.most_common()]
+    legend_map = {o: op_color(o) for o in ops[:_MAX_LEGEND]}
+    if len(ops) > _MAX_LEGEND:
+        legend_map[f"+{len(ops) - _MAX_LEGEND} more"] = "#ffffff"
+    if members:
+        legend_map["block (tint: main op)"] = COLLAPSED_COLOR
+    if io_labels:
+        legend_map["graph input / output"] = "#ffffff"
+    return legend_map
+
+
+def _default_title(graph, full, G, centre, radius, note, collapse, members, H) -> str:
+    name = getattr(graph, "name", None) or full.graph.get("name") or "graph"
+    if centre is not None:
+        return f"{name} \u2014 neighbourhood of {centre!r}, radius {radius}\n{len(G)} of {len(full)} nodes"
+    title = f"{name} \u2014 {len(full)} nodes" + (f"\n{note}" if note else "")
+    if collapse is not None:
+        title += f"\ncollapsed into {len(members)} block(s): {len(H)} boxes drawn"
+    return title
+
+
+def _own_figure(layout, labelled: bool, legend_map, edge_labels, expand, figsize, title):
+    """A figure sized for the layout, the legend and expanded bodies (at most MAX_WIDTH_IN wide
+    unless ``figsize`` says otherwise); returns (figure, main axes, title wrapped to fit)."""
+    legend_w = (2.0 if labelled else 1.6) if legend_map is not None else 0.0
+    body_w = _BODY_W if expand else 0.0
+    size = figsize or figure_size_for(layout, labelled=labelled, legend=legend_map is not None,
+                                      edge_labels=bool(edge_labels),
+                                      max_width=max(3.0, MAX_WIDTH_IN - legend_w - body_w))
+    if expand:
+        size = (size[0] + body_w, max(size[1], 4.0 * len(expand)))
+    if legend_map is not None:  # room for the legend beside the graph
+        size = (size[0], max(size[1], 0.21 * len(legend_map) + 0.9))
+    if title:  # titles wrap to the graph's width rather than widen the picture
+        title = wrap(title, int((size[0] - legend_w - body_w) / CHAR_IN))
+    title_h = 0.12 + 0.2 * len(title.split("\n") if title else [])
+    fig = new_figure(size)
+    main_w = max(0.3, (size[0] - legend_w - body_w) / size[0])
+    ax = fig.add_axes((0.01, 0.0, main_w - 0.01, 1.0 - title_h / size[1]))
+    return fig, ax, title
 
 
 def _add_io(graph, H: nx.DiGraph, node_of: dict) -> tuple[nx.DiGraph, dict]:
@@ -426,7 +379,7 @@ def _add_io(graph, H: nx.DiGraph, node_of: dict) -> tuple[nx.DiGraph, dict]:
 
     def io_label(kind: str, t) -> str:
         shape = t.shape_str() if hasattr(t, "shape_str") else "?"
-        return f"{kind} {_short(t.name)}\n{t.dtype or '?'}[{shape}]"
+        return f"{kind} {path_tail(t.name)}\n{t.dtype or '?'}[{shape}]"
 
     def key(kind: str, name: str) -> str:
         k = f"{kind}:{name}"
@@ -462,7 +415,7 @@ def _draw_bodies(fig, ax, G, expand, node_of, artists, own_figure) -> None:
     bodies = [(e, attr, sub) for e in expand for attr, sub in _subgraphs(G, e).items()]
     k = len(bodies)
     w_in = fig.get_figwidth()
-    left = 1.0 - 5.0 / w_in if own_figure else 0.78
+    left = 1.0 - _BODY_W / w_in if own_figure else 0.78
     width = 0.98 - left
     for i, (e, attr, sub) in enumerate(bodies):
         top = 1.0 - i / k

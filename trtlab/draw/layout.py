@@ -55,11 +55,16 @@ class Layout:
     reversed_edges: list[tuple[Hashable, Hashable]] = field(default_factory=list)
 
     def extent(self) -> tuple[float, float, float, float]:
-        """(xmin, xmax, ymin, ymax) of the node positions (0s for an empty layout)."""
+        """(xmin, xmax, ymin, ymax) of the node positions and edge routes (0s for an empty layout);
+        a long edge may be routed outside the nodes' range."""
         if not self.pos:
             return (0.0, 0.0, 0.0, 0.0)
         xy = np.array(list(self.pos.values()), dtype=float)
-        return (float(xy[:, 0].min()), float(xy[:, 0].max()), float(xy[:, 1].min()), float(xy[:, 1].max()))
+        bends = [r[1:-1] for r in self.routes.values() if len(r) > 2]
+        if bends:
+            xy = np.vstack([xy, *bends])
+        x, y = xy[:, 0], xy[:, 1]
+        return (float(np.nanmin(x)), float(np.nanmax(x)), float(np.nanmin(y)), float(np.nanmax(y)))
 
 
 def check_direction(direction: str) -> str:

@@ -19,8 +19,9 @@ from matplotlib.patches import FancyBboxPatch, Patch
 from ..errors import ConfigError
 from .colors import lighten
 from .layout import Layout, check_direction, compute_layout
+from .text import CHAR_IN, literal, wrap
 
-__all__ = ["Group", "DagArtists", "draw_dag", "figure_size_for", "GROUP_STYLES"]
+__all__ = ["Group", "DagArtists", "draw_dag", "figure_size_for", "set_title", "GROUP_STYLES"]
 
 GROUP_STYLES = ("dashed", "solid", "dotted", "filled")
 
@@ -179,6 +180,10 @@ def draw_dag(
     if len(xy):
         xmin, ymin = xy.min(axis=0) - margin
         xmax, ymax = xy.max(axis=0) + margin
+        if layout is not None and layout.pos is pos:  # edges routed outside the nodes stay in view
+            lx0, lx1, ly0, ly1 = layout.extent()
+            xmin, xmax = min(xmin, lx0 - margin / 2), max(xmax, lx1 + margin / 2)
+            ymin, ymax = min(ymin, ly0 - margin / 2), max(ymax, ly1 + margin / 2)
     else:
         xmin, xmax, ymin, ymax = -1.0, 1.0, -1.0, 1.0
     ax.set_xlim(xmin, xmax)
@@ -241,7 +246,7 @@ def draw_dag(
         ax.add_collection(node_coll)
         text_color = ["#9a9a9a" if (dim_others and highlighted and not h) else "#111111" for h in hl]
         texts = [
-            ax.text(x, y, t, ha="center", va="center", fontsize=font, color=c, zorder=3,
+            ax.text(x, y, literal(t), ha="center", va="center", fontsize=font, color=c, zorder=3,
                     linespacing=1.1, clip_on=True)
             for (x, y), t, c in zip(xy, texts_s, text_color)
         ]
@@ -317,7 +322,7 @@ def draw_dag(
                 else:  # right of the (mostly vertical) edge
                     where = dict(x=mid[0] + 0.04 / sx, y=mid[1], ha="left", va="center")
                 ax.text(
-                    s=text, fontsize=efont, color="#3b3b3b", zorder=4, clip_on=True,
+                    s=literal(text), fontsize=efont, color="#3b3b3b", zorder=4, clip_on=True,
                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85), **where,
                 )
 
@@ -328,7 +333,9 @@ def draw_dag(
             continue
         lo = (xy[members] - half[members]).min(axis=0)
         hi = (xy[members] + half[members]).max(axis=0)
-        pad = np.array([0.09 / sx, 0.09 / sy])
+        # an outline box hugs its nodes, so boxes of neighbouring groups do not overlap
+        pad_in = 0.09 if g.style in ("dashed", "filled") else 0.03
+        pad = np.array([pad_in / sx, pad_in / sy])
         lo, hi = lo - pad, hi + pad
         filled = g.style == "filled"
         patch = FancyBboxPatch(
@@ -341,17 +348,24 @@ def draw_dag(
         )
         ax.add_patch(patch)
         if g.label:
-            ax.text(lo[0], hi[1] + 0.03 / sy, g.label, fontsize=max(MIN_FONT, 0.85 * (font or DEFAULT_FONT)),
+            ax.text(lo[0], hi[1] + 0.03 / sy, literal(g.label), fontsize=max(MIN_FONT, 0.85 * (font or DEFAULT_FONT)),
                     color=g.color, ha="left", va="bottom", fontweight="bold", zorder=4, clip_on=False)
 
     leg = None
     if legend:
-        handles = [Patch(facecolor=c, edgecolor=OUTLINE_COLOR, linewidth=0.6, label=str(lbl))
+        handles = [Patch(facecolor=c, edgecolor=OUTLINE_COLOR, linewidth=0.6, label=literal(lbl))
                    for lbl, c in legend.items()]
         leg = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-                        fontsize=8.5, title=legend_title, title_fontsize=9, borderaxespad=0.3)
+                        fontsize=8.5, title=literal(legend_title) if legend_title else None, title_fontsize=9, borderaxespad=0.3)
     return DagArtists(
         pos=dict(pos), nodes=nodes, node_collection=node_coll, edge_collection=edge_col,
         arrow_collection=arrow_coll, texts=texts, facecolors=face, labelled=labelled, font_size=font,
         box_size=box_size, highlighted=highlighted, legend=leg, layout=layout,
     )
+
+
+def set_title(ax, text: str, *, fontsize: float = 10) -> None:
+    """A left-aligned axes title, drawn literally and wrapped to the axes' width."""
+    width_in = ax.get_position().width * ax.figure.get_figwidth()
+    chars = int(width_in / (CHAR_IN * fontsize / 10))
+    ax.set_title(literal(wrap(text, chars)), loc="left", fontsize=fontsize)

@@ -3,10 +3,14 @@
 - :func:`load_layer_info` / :func:`parse_oneline` -> :class:`EnginePlan` (layers + graph)
 - :func:`load_profile` -> :class:`Profile`; :func:`load_timing` -> :class:`Timing`
 - :func:`parse_layer_name` -> :class:`LayerName` (the fused-layer-name grammar)
+- :class:`Kind` (what a layer is), :class:`LayerCounts` and :class:`PrecisionSummary` (counts that agree
+  everywhere they are shown)
 """
 
 from __future__ import annotations
 
+from .formats import tactic_precision
+from .kinds import Kind
 from .names import LayerName, parse_layer_name
 from .oneline import parse_oneline
 from .plan import (
@@ -19,6 +23,7 @@ from .plan import (
     parse_metadata,
 )
 from .profile import LayerTime, Profile, Timing, TimingStats, load_profile, load_timing
+from .summaries import LayerCounts, PrecisionSummary
 
 __all__ = [
     "EngineTensor",
@@ -37,4 +42,8 @@ __all__ = [
     "load_timing",
     "LayerName",
     "parse_layer_name",
+    "Kind",
+    "LayerCounts",
+    "PrecisionSummary",
+    "tactic_precision",
 ]

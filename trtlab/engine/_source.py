@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LayerInfoError
@@ -88,11 +86,11 @@ def read_source(src: object, what: str) -> Loaded:
         except (OSError, ValueError):  # e.g. embedded NUL, name too long
             is_file = False
         if not is_file:
-            if isinstance(src, str) and not path.suffix and ("," in src or ":" in src):
+            if isinstance(src, str) and (_LOG_HINT.search(src) or src.startswith("Name: ")):
                 return _parse_text(src, f"the {what} text")  # a one-line listing of one layer
             raise LayerInfoError(
-                f"{what} file {str(path)!r} does not exist (or is not a file); pass the path of the "
-                "file, its text, or the parsed JSON (dict/list)"
+                f"{what} file not found: {str(path)!r} does not exist (or is not a file); pass the path of "
+                "the file, its text, or the parsed JSON (dict/list)"
             )
         try:
             size = path.stat().st_size
@@ -110,20 +108,3 @@ def read_source(src: object, what: str) -> Loaded:
         f"cannot read {what} from a {type(src).__name__}; pass a path (str or pathlib.Path), "
         "the file's text or bytes, or the parsed JSON (dict or list)"
     )
-
-
-@contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector while a parser builds many small objects.
-
-    Parsing makes a dozen containers per layer and no reference cycles; the collector's
-    repeated generation scans over them cost more than the parsing itself (about 3x on a
-    10,000-layer file). The previous state is restored on exit.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -21,9 +21,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["LayerName", "parse_layer_name", "split_profile_suffix", "is_reformat_name"]
+from .kinds import NAME_KINDS, Kind
 
-KINDS = ("vertical", "horizontal", "pointwise", "myelin", "reformat", "single")
+__all__ = ["LayerName", "parse_layer_name", "split_profile_suffix", "is_reformat_name", "KINDS", "plain_parts",
+           "name_kind"]
+
+#: the kinds a name alone can tell (:data:`trtlab.engine.kinds.NAME_KINDS`)
+KINDS = NAME_KINDS
 
 _PROFILE_RE = re.compile(r"^(.*?) \[profile (\d+)\]$", re.S)
 _COPYNODE_RE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.*)$", re.S)
@@ -48,7 +52,7 @@ class LayerName:
     """
 
     text: str
-    kind: str
+    kind: Kind
     parts: tuple["LayerName", ...] = ()
     first: str | None = None
     last: str | None = None
@@ -68,13 +72,13 @@ class LayerName:
         return out
 
     def _collect(self, out: list[str]) -> None:
-        if self.kind == "single":
+        if self.kind == Kind.SINGLE:
             out.append(self.text)
-        elif self.kind == "myelin":
+        elif self.kind == Kind.MYELIN:
             out.append(self.first or "")
             if self.last is not None and self.last != self.first:
                 out.append(self.last)
-        elif self.kind != "reformat":
+        elif self.kind != Kind.REFORMAT:
             for p in self.parts:
                 p._collect(out)
 
@@ -84,7 +88,7 @@ class LayerName:
         stack = [self]
         while stack:
             n = stack.pop()
-            if n.kind == "myelin":
+            if n.kind == Kind.MYELIN:
                 out.append((n.first or "", n.last or n.first or ""))
             stack.extend(reversed(n.parts))
         return out
@@ -93,12 +97,25 @@ class LayerName:
         return self.text
 
 
+_MAX_DIGITS = 9  # profile numbers and tensor ports are small; longer digit runs are part of a name
+
+
+def _small_int(digits: str) -> int | None:
+    """``int(digits)`` for a short run of digits; None for a long one (never hits Python's int-size limit)."""
+    return int(digits) if len(digits) <= _MAX_DIGITS else None
+
+
 def split_profile_suffix(name: str) -> tuple[str, int | None]:
-    """``"Conv_0 [profile 1]"`` -> ``("Conv_0", 1)``; names without the suffix -> ``(name, None)``."""
+    """``"Conv_0 [profile 1]"`` -> ``("Conv_0", 1)``; names without the suffix -> ``(name, None)``.
+
+    A "profile number" of more than nine digits is no profile: the name is kept whole.
+    """
     if name.endswith("]"):
         m = _PROFILE_RE.match(name)
         if m:
-            return m.group(1), int(m.group(2))
+            number = _small_int(m.group(2))
+            if number is not None:
+                return m.group(1), number
     return name, None
 
 
@@ -153,7 +170,7 @@ def _split_top(text: str, sep: str) -> list[str]:
 
 
 def _single(text: str) -> LayerName:
-    return LayerName(text=text, kind="single")
+    return LayerName(text=text, kind=Kind.SINGLE)
 
 
 def _parse(text: str, depth: int) -> LayerName:
@@ -162,34 +179,34 @@ def _parse(text: str, depth: int) -> LayerName:
 
     m = _COPYNODE_RE.match(text)
     if m:
-        return LayerName(text, "reformat", target=_parse(m.group(3), depth + 1),
-                         direction=m.group(1).lower(), tensor_index=int(m.group(2)))
+        return LayerName(text, Kind.REFORMAT, target=_parse(m.group(3), depth + 1),
+                         direction=m.group(1).lower(), tensor_index=_small_int(m.group(2)))
     m = _REFORMATTER_RE.match(text)
     if m:
-        return LayerName(text, "reformat", target=_parse(m.group(1), depth + 1),
-                         direction=m.group(2), tensor_index=int(m.group(3)))
+        return LayerName(text, Kind.REFORMAT, target=_parse(m.group(1), depth + 1),
+                         direction=m.group(2), tensor_index=_small_int(m.group(3)))
     if text.startswith(_COPIED_PREFIX):
-        return LayerName(text, "reformat", direction="copy")
+        return LayerName(text, Kind.REFORMAT, direction="copy")
     m = _COPY_SUFFIX_RE.match(text)
     if m and m.group(1):
-        return LayerName(text, "reformat", target=_parse(m.group(1), depth + 1), direction="copy")
+        return LayerName(text, Kind.REFORMAT, target=_parse(m.group(1), depth + 1), direction="copy")
 
     if not _balanced(text):
         return _single(text)
 
     parts = _split_top(text, " || ")
     if len(parts) > 1 and all(parts):
-        return LayerName(text, "horizontal", tuple(_parse(p, depth + 1) for p in parts))
+        return LayerName(text, Kind.HORIZONTAL, tuple(_parse(p, depth + 1) for p in parts))
     parts = _split_top(text, " + ")
     if len(parts) > 1 and all(parts):
-        return LayerName(text, "vertical", tuple(_parse(p, depth + 1) for p in parts))
+        return LayerName(text, Kind.VERTICAL, tuple(_parse(p, depth + 1) for p in parts))
 
     if text.startswith("PWN(") and text.endswith(")"):
         inner = text[4:-1]
         if _balanced(inner) and inner.strip():
             args = [a.strip() for a in _split_top(inner, ",")]
             if all(args):
-                return LayerName(text, "pointwise", tuple(_parse(a, depth + 1) for a in args))
+                return LayerName(text, Kind.POINTWISE, tuple(_parse(a, depth + 1) for a in args))
         return _single(text)
 
     m = _FOREIGN_RE.match(text)
@@ -197,10 +214,33 @@ def _parse(text: str, depth: int) -> LayerName:
         body = m.group(1)
         first, sep, last = body.partition("...")
         if sep and first and last:
-            return LayerName(text, "myelin", first=first, last=last)
-        return LayerName(text, "myelin", first=body, last=body)
+            return LayerName(text, Kind.MYELIN, first=first, last=last)
+        return LayerName(text, Kind.MYELIN, first=body, last=body)
 
     return _single(text)
+
+
+# characters/words that make a layer name need the full grammar (brackets, "||", reformat and copy
+# forms, profile suffixes); a name without any of them can only be "a + b + c" or a single name
+_GRAMMAR_MARKS = re.compile(r"[()\[\]{}|]|Reformatting CopyNode| reformatter | copy|copied_|PWN")
+
+
+def plain_parts(name: str) -> list[str] | None:
+    """The `` + `` parts of a plain name (no brackets, ``||``, reformat/copy words or profile suffix),
+    exactly what the grammar would give, read without its bracket bookkeeping; None when the name
+    needs the grammar."""
+    if _GRAMMAR_MARKS.search(name) or name != name.strip():
+        return None
+    parts = name.split(" + ")
+    return parts if all(parts) else None
+
+
+def name_kind(name: str) -> Kind:
+    """``parse_layer_name(name).kind``, fast for plain names."""
+    parts = plain_parts(name)
+    if parts is None:
+        return Kind(parse_layer_name(name).kind)
+    return Kind.VERTICAL if len(parts) > 1 else Kind.SINGLE
 
 
 @lru_cache(maxsize=8192)

@@ -13,18 +13,13 @@ the lines are bare layer names.
 from __future__ import annotations
 
 import re
+import warnings
 
 from ..errors import LayerInfoError
 from ._html import shorten
-from ._source import gc_paused
-from .plan import (
-    MORE_DETAIL,
-    EnginePlan,
-    assign_uids,
-    io_from_bindings,
-    make_io,
-    make_layer,
-)
+from .._boundary import boundary, gc_paused
+from .model import MORE_DETAIL, EnginePlan
+from .records import assign_uids, io_from_bindings, make_io, make_layer
 
 __all__ = ["parse_oneline"]
 
@@ -290,6 +285,12 @@ def _parse_summary(lines: list[str], start: int, prefix: str) -> EnginePlan:
     return EnginePlan(layers, io, "oneline", "layer_names_only", note)
 
 
+def _lines(text: str) -> list[str]:
+    """The text's lines, split at line breaks only. ``str.splitlines`` also splits at \\x1c-\\x1e, \\x85 and
+    \\u2028: TensorRT joins the ONNX names in a layer's Metadata with \\x1e, so that would cut layers apart."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def parse_oneline(text: str) -> EnginePlan:
     """Parse a one-line layer listing, or a whole TensorRT builder verbose log.
 
@@ -302,19 +303,12 @@ def parse_oneline(text: str) -> EnginePlan:
         text = bytes(text).decode("utf-8", "replace")
     if not isinstance(text, str):
         raise LayerInfoError(f"parse_oneline needs text (str), got {type(text).__name__}")
-    try:
-        with gc_paused():
-            return _parse(text)
-    except LayerInfoError:
-        raise
-    except Exception as exc:  # last line of defence: a notebook must get a trtlab error
-        raise LayerInfoError(
-            f"could not read the one-line layer listing ({type(exc).__name__}: {shorten(exc, 200)})"
-        ) from exc
+    with boundary(LayerInfoError, "reading the one-line layer listing"), gc_paused():
+        return _parse(text)
 
 
 def _parse(text: str) -> EnginePlan:
-    lines = text.splitlines()
+    lines = _lines(text)
     sections = _sections(lines)
     layer_secs = [s for s in sections if s[0] == "Layers"]
     summary_secs = [s for s in sections if s[0] == "Engine Layer Information"]
@@ -322,26 +316,39 @@ def _parse(text: str) -> EnginePlan:
         _, start, prefix = summary_secs[-1]
         return _parse_summary(lines, start, prefix)
     note_extra = ""
+    prefix, body_start = "", 0
     if layer_secs:
         layer_secs = _listing_sections(lines, layer_secs)
         if len(layer_secs) > 1:
             note_extra = f"the log holds {len(layer_secs)} 'Layers:' sections (several builds); read the last one"
         _, start, prefix = layer_secs[-1]
         body_start = start + 1
-    else:
-        prefix = ""
-        body_start = 0
     later = [s for s in sections if s[1] >= body_start]
     body_end = later[0][1] if later else len(lines)
+    raw_layers, detailed, body_end = _read_layers(lines, prefix, body_start, body_end, bool(layer_secs))
+    if not layer_secs and not raw_layers:
+        raise LayerInfoError(
+            "no layer information found in the text: expected TensorRT's one-line listing "
+            "('Name: ..., LayerType: ..., Inputs: [...], ...' lines) or a verbose build log with a "
+            "'Layers:' section (set the builder's logger to VERBOSE and "
+            "config.profiling_verbosity = ProfilingVerbosity.DETAILED); "
+            f"the text starts with {shorten(text.strip(), 80)!r}"
+        )
+    layers = [make_layer(i, raw) for i, raw in enumerate(raw_layers)]
+    assign_uids(layers)
+    io = _read_io(lines, [s for s in sections if s[1] >= body_end - 1], layers)
+    return _plan(layers, io, detailed, raw_layers, note_extra)
 
+
+def _read_layers(lines: list[str], prefix: str, start: int, end: int, in_section: bool
+                 ) -> tuple[list[object], bool, int]:
+    """The layer records of the listing's lines; returns (records, detailed, where the listing ends)."""
     raw_layers: list[object] = []
     detailed = False
-    for k in range(body_start, body_end):
-        line = _strip_prefix(lines[k], prefix).rstrip()
+    for k, line in _logical_lines(lines, prefix, start, end):
         if not line.strip():
-            if raw_layers and layer_secs:
-                body_end = k  # a blank line ends the section in a log
-                break
+            if raw_layers and in_section:
+                return raw_layers, detailed, k  # a blank line ends the section in a log
             continue
         if _is_layer_line(line):
             detailed = True
@@ -352,47 +359,77 @@ def _parse(text: str) -> EnginePlan:
                     f"line {k + 1} of the layer listing is not in TensorRT's one-line format ({exc}): "
                     f"{shorten(line, 120)!r}"
                 ) from None
-        elif layer_secs:
+        elif in_section:
             if detailed:  # the listing ended (a different log line follows)
-                body_end = k
-                break
+                return raw_layers, detailed, k
             raw_layers.append(line.strip())  # LAYER_NAMES_ONLY: one name per line
         # without a "Layers:" header, non-layer lines (other log output) are skipped
+    return raw_layers, detailed, end
 
-    if not layer_secs and not raw_layers:
-        raise LayerInfoError(
-            "no layer information found in the text: expected TensorRT's one-line listing "
-            "('Name: ..., LayerType: ..., Inputs: [...], ...' lines) or a verbose build log with a "
-            "'Layers:' section (set the builder's logger to VERBOSE and "
-            "config.profiling_verbosity = ProfilingVerbosity.DETAILED); "
-            f"the text starts with {shorten(text.strip(), 80)!r}"
-        )
 
-    layers = [make_layer(i, raw) for i, raw in enumerate(raw_layers)]
-    assign_uids(layers)
+def _logical_lines(lines: list[str], prefix: str, start: int, end: int):
+    """(line index, text) of each layer record. A detailed record cut by a newline inside a name or its
+    Metadata (``Name: a`` / ``b, LayerType: ...``) is joined again, with a warning naming the layer."""
+    k = start
+    while k < end:
+        line = _strip_prefix(lines[k], prefix).rstrip()
+        first = k
+        while _is_cut_record(line) and k + 1 < end and lines[k + 1].strip() and not _starts_record(lines[k + 1]):
+            k += 1
+            line = line + "\n" + _strip_prefix(lines[k], prefix).rstrip()
+        if k > first:
+            warnings.warn(
+                f"lines {first + 1}-{k + 1} of the layer listing are one layer whose name or Metadata holds a "
+                f"newline ({shorten(line[6:line.find(', LayerType: ')], 60)!r}); read as one layer. Newlines "
+                "and NUL bytes in node names do not survive TensorRT's names: such layers are matched to "
+                "ONNX nodes by their tensors.", stacklevel=5)
+        yield first, line
+        k += 1
 
+
+def _starts_record(line: str) -> bool:
+    return line.lstrip().startswith("Name: ") or "] Name: " in line
+
+
+def _is_cut_record(line: str) -> bool:
+    """A line that starts a detailed record but stops inside it: no LayerType yet, or an open bracket."""
+    if not _starts_record(line):
+        return False
+    if ", LayerType: " not in line:
+        return True
+    return line.count("[") > line.count("]")
+
+
+# a log line that follows a "Bindings:" block: "[07/07/2026-02:11:38] [I] ..." or "&&&& PASSED ..."
+_LOG_LINE = re.compile(r"^(?:\[\d{2}/\d{2}/\d{4}|&&&& |\[[A-Z]\] )")
+
+
+def _read_io(lines: list[str], sections: list[tuple[str, int, str]], layers: list) -> list:
+    """The engine's I/O tensors from the first ``I/O Tensors:`` or ``Bindings:`` block after the listing."""
+    io_secs = [s for s in sections if s[0] in ("I/O Tensors", "Bindings")]
+    if not io_secs:
+        return []
+    kind, start, io_prefix = io_secs[0]
     io: list = []
-    io_secs = [s for s in sections if s[1] >= body_end - 1 and s[0] in ("I/O Tensors", "Bindings")]
-    if io_secs:
-        kind, start, io_prefix = io_secs[0]
-        names: list[str] = []
-        for k in range(start + 1, len(lines)):
-            line = _strip_prefix(lines[k], io_prefix).rstrip()
-            if not line.strip() or _SECTION_RE.search(line):
-                break
-            if "Name: " in line:
-                try:
-                    io.append(make_io(_parse_record(_strip_to_name(line)), "'I/O Tensors'"))
-                except _Syntax as exc:
-                    raise LayerInfoError(f"line {k + 1} of the I/O tensor list is unreadable ({exc}): "
-                                         f"{shorten(line, 120)!r}") from None
-            elif kind == "Bindings":
-                names.append(line.strip())
-            else:
-                break
-        if names:
-            io += io_from_bindings(names, layers)
+    names: list[str] = []
+    for k in range(start + 1, len(lines)):
+        line = _strip_prefix(lines[k], io_prefix).rstrip()
+        if not line.strip() or _SECTION_RE.search(line) or _LOG_LINE.match(line):
+            break
+        if "Name: " in line:
+            try:
+                io.append(make_io(_parse_record(_strip_to_name(line)), "'I/O Tensors'"))
+            except _Syntax as exc:
+                raise LayerInfoError(f"line {k + 1} of the I/O tensor list is unreadable ({exc}): "
+                                     f"{shorten(line, 120)!r}") from None
+        elif kind == "Bindings":
+            names.append(line.strip())
+        else:
+            break
+    return io + (io_from_bindings(names, layers) if names else [])
 
+
+def _plan(layers: list, io: list, detailed: bool, raw_layers: list[object], note_extra: str) -> EnginePlan:
     if not layers:
         return EnginePlan([], io, "none", "none",
                           f"the engine reported no layers (ProfilingVerbosity NONE); {MORE_DETAIL}")

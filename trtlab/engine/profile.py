@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from .._boundary import boundary, gc_paused
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
-from ._source import gc_paused, read_source
+from ._source import read_source
+from .model import EnginePlan
+from .records import assign_uids, make_layer
 
 __all__ = ["LayerTime", "Profile", "load_profile", "Timing", "TimingStats", "load_timing"]
 
@@ -74,8 +78,6 @@ class Profile:
 
         For engines where only a profile exists: layer names still show the fusions.
         """
-        from .plan import EnginePlan, assign_uids, make_layer
-
         layers = [make_layer(i, t.name) for i, t in enumerate(self.layers)]
         assign_uids(layers)
         return EnginePlan(layers, [], "profile", "layer_names_only",
@@ -105,7 +107,39 @@ def _num(v: object, where: str, key: str, required: bool = True) -> float | None
     return f
 
 
+def _count(c: object, where: str) -> int:
+    """The iteration count of a profile's first entry: a finite, non-negative whole number."""
+    if isinstance(c, bool) or not isinstance(c, (int, float)) or (isinstance(c, float) and not math.isfinite(c)) or c < 0:
+        raise LayerInfoError(f"{where}: 'count' must be a non-negative integer (the number of profiled "
+                             f"iterations), got {c!r}; trtexec --exportProfile writes e.g. {{\"count\": 1000}}")
+    return int(c)
+
+
 def _profile_from(data: object, label: str) -> Profile:
+    _check_profile_list(data, label)
+    count: int | None = None
+    layers: list[LayerTime] = []
+    source = "trtexec"
+    for i, rec in enumerate(data):
+        where = f"{label}, entry {i}"
+        if not isinstance(rec, dict):
+            raise LayerInfoError(f"{where} must be an object, got {type(rec).__name__} {shorten(rec, 60)!r}")
+        if "name" not in rec:
+            count = _count_entry(rec, where, label)
+            continue
+        name = rec["name"]
+        if not isinstance(name, str):
+            raise LayerInfoError(f"{where}: 'name' must be a string, got {shorten(name, 40)!r}")
+        if "average_time_ms" in rec:  # HaX-CoNN / Jetson "layer_times" layout
+            source = "layer_times"
+        layers.append(_layer_time(rec, name, where))
+    if not layers:
+        raise LayerInfoError(f"{label} holds no layer timings; expected trtexec --exportProfile output")
+    _fill_shares(layers, label)
+    return Profile(layers, count, source)
+
+
+def _check_profile_list(data: object, label: str) -> None:
     if isinstance(data, dict):
         if "Layers" in data:
             raise LayerInfoError(
@@ -118,75 +152,64 @@ def _profile_from(data: object, label: str) -> Profile:
         )
     if not isinstance(data, list):
         raise LayerInfoError(f"{label} must be a JSON list of per-layer records, got {type(data).__name__}")
-    count: int | None = None
-    layers: list[LayerTime] = []
-    source = "trtexec"
-    for i, rec in enumerate(data):
-        where = f"{label}, entry {i}"
-        if not isinstance(rec, dict):
-            raise LayerInfoError(f"{where} must be an object, got {type(rec).__name__} {shorten(rec, 60)!r}")
-        if "name" not in rec:
-            if "count" in rec:
-                c = rec["count"]
-                if isinstance(c, bool) or not isinstance(c, (int, float)) or c < 0:
-                    raise LayerInfoError(f"{where}: 'count' must be a non-negative integer, got {c!r}")
-                count = int(c)
-                continue
-            if {"latencyMs", "startEnqMs", "computeMs"} & set(rec):
-                raise LayerInfoError(f"{label} is a per-iteration timing file (--exportTimes), not a per-layer "
-                                     "profile; read it with trtlab.load_timing(...)")
-            if "Name" in rec:
-                raise LayerInfoError(f"{label} looks like a list of engine layers, not a profile; use "
-                                     "trtlab.load_layer_info(...)")
-            raise LayerInfoError(f"{where} has no 'name' (keys: {sorted(map(str, rec))[:8]}); expected "
-                                 '{"name", "timeMs", "averageMs", "percentage"}')
-        name = rec["name"]
-        if not isinstance(name, str):
-            raise LayerInfoError(f"{where}: 'name' must be a string, got {shorten(name, 40)!r}")
-        if "average_time_ms" in rec:  # HaX-CoNN / Jetson "layer_times" layout
-            source = "layer_times"
-            avg = _num(rec["average_time_ms"], where, "average_time_ms")
-            lc = rec.get("layer_count")
-            layers.append(LayerTime(name, avg, avg, None, float("nan"),
-                                    int(lc) if isinstance(lc, int) and not isinstance(lc, bool) else None))
-            continue
-        missing = [k for k in ("averageMs",) if k not in rec]
-        if missing:
-            raise LayerInfoError(f"{where} ({shorten(name, 50)!r}) lacks {missing}; expected "
-                                 '{"name", "timeMs", "averageMs", "medianMs" (8.4+), "percentage"}')
-        avg = _num(rec["averageMs"], where, "averageMs")
-        total = _num(rec.get("timeMs", avg), where, "timeMs")
-        med = _num(rec.get("medianMs"), where, "medianMs", required=False)
-        pct = _num(rec.get("percentage", float("nan")), where, "percentage") if "percentage" in rec else float("nan")
-        for key, value in (("timeMs", total), ("averageMs", avg), ("medianMs", med), ("percentage", pct)):
-            if value is not None and value < 0:
-                raise LayerInfoError(f"{where} ({shorten(name, 50)!r}): '{key}' is {value}, but layer times and "
-                                     "shares cannot be negative; the profile is corrupt or was edited")
-        layers.append(LayerTime(name, total, avg, med, pct))
-    if not layers:
-        raise LayerInfoError(f"{label} holds no layer timings; expected trtexec --exportProfile output")
+
+
+def _count_entry(rec: dict, where: str, label: str) -> int:
+    """The ``{"count": N}`` entry; any other entry without a name says what the file really is."""
+    if "count" in rec:
+        return _count(rec["count"], where)
+    if {"latencyMs", "startEnqMs", "computeMs"} & set(rec):
+        raise LayerInfoError(f"{label} is a per-iteration timing file (--exportTimes), not a per-layer "
+                             "profile; read it with trtlab.load_timing(...)")
+    if "Name" in rec:
+        raise LayerInfoError(f"{label} looks like a list of engine layers, not a profile; use "
+                             "trtlab.load_layer_info(...)")
+    raise LayerInfoError(f"{where} has no 'name' (keys: {sorted(map(str, rec))[:8]}); expected "
+                         '{"name", "timeMs", "averageMs", "percentage"}')
+
+
+def _layer_time(rec: dict, name: str, where: str) -> LayerTime:
+    """One layer's times; negative times and shares are refused."""
+    if "average_time_ms" in rec:
+        avg = _num(rec["average_time_ms"], where, "average_time_ms")
+        lc = rec.get("layer_count")
+        return LayerTime(name, avg, avg, None, float("nan"),
+                         int(lc) if isinstance(lc, int) and not isinstance(lc, bool) else None)
+    if "averageMs" not in rec:
+        raise LayerInfoError(f"{where} ({shorten(name, 50)!r}) lacks ['averageMs']; expected "
+                             '{"name", "timeMs", "averageMs", "medianMs" (8.4+), "percentage"}')
+    avg = _num(rec["averageMs"], where, "averageMs")
+    total = _num(rec.get("timeMs", avg), where, "timeMs")
+    med = _num(rec.get("medianMs"), where, "medianMs", required=False)
+    pct = _num(rec.get("percentage", float("nan")), where, "percentage") if "percentage" in rec else float("nan")
+    for key, value in (("timeMs", total), ("averageMs", avg), ("medianMs", med), ("percentage", pct)):
+        if value is not None and value < 0:
+            raise LayerInfoError(f"{where} ({shorten(name, 50)!r}): '{key}' is {value}, but layer times and "
+                                 "shares cannot be negative; the profile is corrupt or was edited")
+    return LayerTime(name, total, avg, med, pct)
+
+
+def _fill_shares(layers: list[LayerTime], label: str) -> None:
+    """Shares the file did not give, from the total; a total that overflows to infinity is refused."""
     tot = sum(t.average_ms for t in layers)
-    for t in layers:  # fill in shares the file did not give
+    if not math.isfinite(tot):
+        raise LayerInfoError(f"{label}: the layer times add up to {tot} ms (they overflow a float); the profile "
+                             "is corrupt or was edited: trtexec --exportProfile writes times of real layers")
+    for t in layers:
         if t.percentage != t.percentage:
             t.percentage = 100.0 * t.average_ms / tot if tot else 0.0
-    return Profile(layers, count, source)
 
 
 def _read_json(src: object, what: str, written_by: str, build):
     """Read ``src`` as JSON and hand it to ``build(data, label)``; anything that goes wrong is a
     LayerInfoError naming the file (the boundary shared by the profile and timing readers)."""
-    try:
-        with gc_paused():
-            data, kind, label = read_source(src, what)
+    with boundary(LayerInfoError, f"reading the {what} file", f"expected the JSON list written by {written_by}"), \
+            gc_paused():
+        data, kind, label = read_source(src, what)
         if kind == "text":
             raise LayerInfoError(f"{label} is not JSON (starts with {shorten(str(data).strip(), 60)!r}); "
                                  f"expected the JSON list written by {written_by}")
-        with gc_paused():
-            return build(data, label)
-    except LayerInfoError:
-        raise
-    except Exception as exc:  # last line of defence
-        raise LayerInfoError(f"could not read the {what} file ({type(exc).__name__}: {shorten(exc, 200)})") from exc
+        return build(data, label)
 
 
 def load_profile(src: object) -> Profile:
@@ -285,28 +308,39 @@ def _timing_from(data: object, label: str) -> Timing:
         where = f"{label}, iteration {i}"
         if not isinstance(rec, dict):
             raise LayerInfoError(f"{where} must be an object, got {type(rec).__name__} {shorten(rec, 60)!r}")
-        for name, (direct, pairs) in _SPANS.items():
-            v = None
-            if direct and direct in rec:
-                v = _num(rec[direct], where, direct)
-            else:
-                for a, b in pairs:
-                    if a in rec and b in rec:
-                        v = _num(rec[b], where, b) - _num(rec[a], where, a)
-                        break
-            if name == "latency" and v is None:
-                ends = [k for k in ("endD2hMs", "endOutMs", "endComputeMs") if k in rec]
-                starts = [k for k in ("startH2dMs", "startInMs", "startComputeMs") if k in rec]
-                if not (ends and starts):
-                    raise LayerInfoError(f"{where} has no 'latencyMs' (keys: {sorted(map(str, rec))[:10]}); "
-                                         "expected trtexec --exportTimes records")
-                v = _num(rec[ends[0]], where, ends[0]) - _num(rec[starts[0]], where, starts[0])
+        for name in _SPANS:
+            v = _span(rec, name, where)
             if v is not None:
                 values[name].append(v)
     if not data:
         raise LayerInfoError(f"{label} holds no iterations; expected trtexec --exportTimes output")
     series = {k: np.asarray(v, dtype=float) for k, v in values.items() if len(v) == len(data)}
     return Timing(list(data), series)
+
+
+def _span(rec: dict, name: str, where: str) -> float | None:
+    """One per-iteration quantity in ms (direct key, or end - start); negative or infinite spans are refused."""
+    direct, pairs = _SPANS[name]
+    v = None
+    key = direct
+    if direct and direct in rec:
+        v = _num(rec[direct], where, direct)
+    else:
+        for a, b in pairs:
+            if a in rec and b in rec:
+                v, key = _num(rec[b], where, b) - _num(rec[a], where, a), f"{b} - {a}"
+                break
+    if name == "latency" and v is None:
+        ends = [k for k in ("endD2hMs", "endOutMs", "endComputeMs") if k in rec]
+        starts = [k for k in ("startH2dMs", "startInMs", "startComputeMs") if k in rec]
+        if not (ends and starts):
+            raise LayerInfoError(f"{where} has no 'latencyMs' (keys: {sorted(map(str, rec))[:10]}); "
+                                 "expected trtexec --exportTimes records")
+        v, key = _num(rec[ends[0]], where, ends[0]) - _num(rec[starts[0]], where, starts[0]), f"{ends[0]} - {starts[0]}"
+    if v is not None and (v < 0 or not math.isfinite(v)):
+        raise LayerInfoError(f"{where}: {name} ({key}) is {v} ms, but a time span cannot be negative or infinite; "
+                             "the timing file is corrupt or was edited (trtexec --exportTimes writes real spans)")
+    return v
 
 
 def load_timing(src: object) -> Timing:

@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+from ..engine.kinds import Kind
+from ..engine.summaries import LayerCounts, PrecisionSummary
+from .compare import ComparedGroup, EngineComparison, compare_engines
+from .lints import Lint, Lints, lint
 from .mapping import map_fusion
 from .patterns import op_letter, short_pattern
 from .report import KINDS, FusedLayer, FusionReport, FusionSummary, VanishedNode
@@ -17,9 +21,18 @@ __all__ = [
     "FusionSummary",
     "VanishedNode",
     "KINDS",
+    "Kind",
+    "LayerCounts",
+    "PrecisionSummary",
     "op_letter",
     "short_pattern",
     "draw_stages",
+    "compare_engines",
+    "EngineComparison",
+    "ComparedGroup",
+    "lint",
+    "Lint",
+    "Lints",
 ]
 
 

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .._optional import require
+from ..draw import Drawing
+from ..draw.fusion_view import draw_report
+from ..engine.kinds import Kind
+from ..engine.model import EngineLayer, EnginePlan
+from ..engine.profile import Profile
+from ..engine.summaries import LayerCounts, PrecisionSummary
 from ..errors import MappingError
+from ..graph.onnx_graph import OnnxGraph
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..draw import Drawing
+__all__ = ["FusedLayer", "VanishedNode", "FusionSummary", "FusionReport", "KINDS", "Kind"]
 
-__all__ = ["FusedLayer", "VanishedNode", "FusionSummary", "FusionReport", "KINDS"]
-
-#: kinds of engine layers; "sync" marks stream signal/wait layers (RTX / Myelin), which run no kernel
-KINDS = ("vertical", "horizontal", "pointwise", "myelin", "reformat", "single", "sync")
+#: every kind of engine layer, in the order summaries list them (see :class:`~trtlab.engine.kinds.Kind`)
+KINDS = tuple(Kind)
 
 
 @dataclass
 class FusedLayer:
     """One engine layer and the ONNX nodes it absorbed.
 
-    ``kind``: vertical | horizontal | pointwise | myelin | reformat | single | sync.
+    ``kind``: a :class:`~trtlab.engine.kinds.Kind` (a str): vertical | horizontal | pointwise | myelin |
+    single | noop (the network's own node run as a no-op) | reformat | sync | internal (Myelin bookkeeping).
     ``onnx_nodes`` are unique ONNX node names in topological order; ``groups`` are the branches
     of a horizontal fusion (one list per branch), otherwise one group with every node.
     ``evidence`` says what the mapping rests on: metadata | name | tensor | none.
@@ -30,11 +37,14 @@ class FusedLayer:
     For reformat layers ``target`` is the name of the layer they serve.
     ``unresolved`` lists names in the layer's name or metadata that match no ONNX node;
     ``qdq`` the Q/DQ names among them (quantized engines).
+    ``precision`` is the type the layer writes (its outputs); ``compute_precision`` the precision it
+    computes in (from its kernel's tactic name and input types: an INT8 convolution writing FP16 has
+    ``compute_precision == "INT8"`` and ``precision == "FP16"``).
     """
 
     name: str
     uid: str
-    kind: str
+    kind: Kind
     onnx_nodes: list[str]
     op_types: list[str]
     pattern: str
@@ -53,15 +63,16 @@ class FusedLayer:
     profile_index: int | None = None  # N of a " [profile N]" suffix (engines with several shape profiles)
     unresolved: list[str] = field(default_factory=list)
     qdq: list[str] = field(default_factory=list)
-    layer: Any = None  # the EngineLayer (None for names-only profiles)
+    layer: EngineLayer | None = None  # None for names-only profiles
+    compute_precision: str | None = None
 
     @property
     def is_inserted(self) -> bool:
-        """True for layers TensorRT inserted (reformat/copy) or sync layers: they absorb no ONNX node."""
-        return self.kind in ("reformat", "sync")
+        """True for layers TensorRT inserted (reformat/copy, sync, Myelin internals): they absorb no ONNX node."""
+        return Kind(self.kind).is_inserted
 
     def __repr__(self) -> str:
-        return (f"FusedLayer({self.index}: {self.name!r}, kind={self.kind!r}, short={self.short!r}, "
+        return (f"FusedLayer({self.index}: {self.name!r}, kind={str(self.kind)!r}, short={self.short!r}, "
                 f"onnx_nodes={self.onnx_nodes}, evidence={self.evidence!r})")
 
 
@@ -125,9 +136,9 @@ class FusionReport:
     """
 
     layers: list[FusedLayer]
-    onnx_graph: Any
-    plan: Any
-    profile: Any
+    onnx_graph: OnnxGraph
+    plan: EnginePlan | Profile
+    profile: Profile | None
     coverage: float
     mapped_share: float
     unmatched: list[str]
@@ -159,8 +170,6 @@ class FusionReport:
             i = self._by_name.get(key)
             if i is not None:
                 return self.layers[i]
-            import difflib
-
             close = difflib.get_close_matches(key, list(self._by_name), n=3, cutoff=0.5)
             hint = f" Close names: {close}." if close else ""
             raise MappingError(f"no engine layer named {key!r}.{hint} Use report.layers to list them, "
@@ -181,8 +190,8 @@ class FusionReport:
         return [self.layers[i] for i in self._by_node.get(onnx_node, [])]
 
     def by_kind(self, kind: str) -> list[FusedLayer]:
-        """The layers of one kind (vertical, horizontal, pointwise, myelin, reformat, single, sync)."""
-        if kind not in KINDS:
+        """The layers of one kind (vertical, horizontal, pointwise, myelin, single, noop, reformat, sync, internal)."""
+        if Kind.parse(kind) is None:
             raise MappingError(f"fusion kind {kind!r} is not one of {', '.join(KINDS)}.")
         return [r for r in self.layers if r.kind == kind]
 
@@ -198,12 +207,12 @@ class FusionReport:
         n_onnx = len(self.onnx_graph.nx)
         rows: list[tuple[str, str]] = [
             ("ONNX nodes", f"{n_onnx} ({len(self.compute_nodes)} compute)"),
-            ("engine layers", str(len(self.layers))),
+            ("engine layers", self.counts().sentence()),
         ]
         for kind in KINDS:
             if kinds.get(kind):
                 rows.append((f"  {kind}", str(kinds[kind])))
-        reformats = [r for r in self.layers if r.kind == "reformat"]
+        reformats = [r for r in self.layers if r.kind == Kind.REFORMAT]
         total = self.total_ms
         if total:
             ref_ms = sum(r.time_ms or 0.0 for r in reformats)
@@ -219,6 +228,9 @@ class FusionReport:
         if fused:
             absorbed = sum(len(r.onnx_nodes) for r in fused)
             rows.append(("fused layers", f"{len(fused)} layers absorb {absorbed} ONNX nodes"))
+        precisions = self.precision_summary()
+        if precisions.layers:
+            rows.append(("computes in", ", ".join(f"{p} {n}" for p, n in precisions.counts.items())))
         if self.unmatched:
             rows.append(("unmatched engine layers", f"{len(self.unmatched)}: " + _clip(self.unmatched)))
         if self.missing_qdq:
@@ -235,8 +247,21 @@ class FusionReport:
     def __str__(self) -> str:
         return str(self.summary())
 
+    def counts(self) -> LayerCounts:
+        """How many engine layers compute, are inserted reformats, sync, Myelin internals, no-ops, constants."""
+        return LayerCounts.of((r.kind for r in self.layers), (r.layer_type for r in self.layers))
+
+    def precision_summary(self) -> PrecisionSummary:
+        """Which layers run in INT8, FP16, FP32 ...: per engine (layers) and per ONNX op type (nodes)."""
+        computing = [r for r in self.layers if not r.is_inserted and r.kind != Kind.NOOP]
+        rows = [(r.name, r.compute_precision, r.layer_type) for r in computing]
+        typed = [(self.onnx_graph.nx.nodes[n]["info"].op_type, r.compute_precision)
+                 for r in computing for n in r.onnx_nodes]
+        return PrecisionSummary.of(rows, "ONNX op type", typed, counted="ONNX nodes")
+
     def __repr__(self) -> str:
-        head = f"FusionReport({len(self.layers)} engine layers, {len(self.onnx_graph.nx)} ONNX nodes, coverage {_pct(self.coverage)}"
+        head = (f"FusionReport({self.counts().sentence()}; {len(self.onnx_graph.nx)} ONNX nodes, "
+                f"coverage {_pct(self.coverage)}")
         if self.is_mismatch:
             head += ", MISMATCH"
         return head + ")"
@@ -257,6 +282,7 @@ class FusionReport:
                 "layer_type": r.layer_type,
                 "tactic": r.tactic,
                 "precision": r.precision,
+                "compute_precision": r.compute_precision,
                 "format": r.format,
                 "time_ms": r.time_ms,
                 "share": r.share,
@@ -268,26 +294,24 @@ class FusionReport:
 
     def to_dataframe(self):
         """The report as a pandas DataFrame (needs pandas: ``pip install 'trtlab[reference]'``)."""
-        from .._optional import require
-
         pd = require("pandas", "FusionReport.to_dataframe()")
         return pd.DataFrame(self.rows()).set_index("index")
 
     def _repr_html_(self, max_rows: int = 60) -> str:
         summary = self.summary()
         head = ("<th>#</th><th>layer</th><th>kind</th><th>short</th><th>ONNX nodes</th><th>evidence</th>"
-                "<th>precision</th><th>tactic</th><th>time (ms)</th><th>share</th>")
+                "<th>computes in</th><th>writes</th><th>tactic</th><th>time (ms)</th><th>share</th>")
         body = []
         for r in self.layers[:max_rows]:
             nodes = ", ".join(r.onnx_nodes[:6]) + (f", ... (+{len(r.onnx_nodes) - 6})" if len(r.onnx_nodes) > 6 else "")
-            if not r.onnx_nodes and r.kind not in ("reformat", "sync"):
+            if not r.onnx_nodes and not r.is_inserted:
                 nodes = "<i style='color:#c0392b'>no match</i>"
             else:
                 nodes = html.escape(nodes)
             body.append(
                 "<tr>" + "".join(f"<td style='text-align:left'>{c}</td>" for c in (
                     r.index, html.escape(_shorten(r.name, 70)), r.kind, html.escape(r.short), nodes, r.evidence,
-                    r.precision or "", html.escape(_shorten(r.tactic or "", 40)),
+                    r.compute_precision or "", r.precision or "", html.escape(_shorten(r.tactic or "", 40)),
                     "" if r.time_ms is None else f"{r.time_ms:.4f}", _pct(r.share) if r.share is not None else "",
                 )) + "</tr>")
         more = ""
@@ -297,10 +321,12 @@ class FusionReport:
                 f"<table><tr>{head}</tr>{''.join(body)}</table>{more}</div>")
 
     # ------------------------------------------------------------------ drawing
-    def draw(self, highlight: int | str | None = None, mode: str = "side-by-side", **kw) -> "Drawing":
+    def draw(self, highlight: int | str | None = None, mode: str = "side-by-side", **kw) -> Drawing:
         """Before/after picture.
 
-        ``mode``: ``"side-by-side"`` (ONNX graph | engine graph, same colour = same engine layer),
+        ``mode``: ``"side-by-side"`` (ONNX graph | engine graph, coloured by fusion kind; the ONNX
+        nodes of one engine layer are boxed and numbered ``#layer`` like the layer; panels that
+        would not fit a notebook's width, 9.6 inches, are stacked instead),
         ``"overlay"`` (the ONNX graph coloured and boxed by engine layer) or ``"stages"`` (before
         fusion / after vertical fusion / after horizontal fusion). ``highlight``: one engine layer
         by index or name, or the name of an ONNX node it absorbed; its ONNX nodes are highlighted.
@@ -310,9 +336,23 @@ class FusionReport:
         ``inception_3a/`` in both panels when names have that structure, else small markers;
         True/"prefix" to force the boxes; "markers" or False for every node).
         """
-        from .view import draw_report
-
         return draw_report(self, highlight=highlight, mode=mode, **kw)
+
+    def lints(self, reformat_pct: float = 5.0):
+        """Findings worth a second look, explained: a :class:`~trtlab.fusion.lints.Lints` table."""
+        from .lints import lint
+
+        return lint(self, reformat_pct=reformat_pct)
+
+    def view(self, mode: str = "side-by-side", **kw):
+        """Interactive before/after view, linked: click an engine layer and its ONNX nodes light
+        up, click an ONNX node and its engine layer does; hover for details. ``mode="stages"``
+        (with ``focus=`` regex) shows ONNX -> vertical -> horizontal fusion as three linked
+        panels. The widget's ``selected_layer`` / ``highlighted_nodes`` hold the selection.
+        Needs anywidget (the ``notebook`` extra); ``.view().save_html(path)`` writes an offline page."""
+        from ..view import view
+
+        return view(self, mode=mode, **kw)
 
 
 def _shorten(text: str, n: int) -> str:

@@ -287,6 +287,15 @@ class OnnxGraph:
                              f".neighborhood(name).draw() or .draw(collapse=...).</i></div>")
         return "\n".join(parts)
 
+    def view(self, **kw):
+        """Interactive view (pan, zoom, search, hover, click): a widget in the notebook, or
+        ``.view().save_html(path)`` for one offline HTML file. Keywords: ``blocks`` (name-prefix
+        boxes that collapse), ``height``, ``color_by``, ``select``. Needs anywidget (the
+        ``notebook`` extra); ``draw()`` is the static picture."""
+        from ..view import view
+
+        return view(self, **kw)
+
 
 # ================================================================================= loading
 def load_onnx(

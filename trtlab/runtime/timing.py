@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..draw import plots
 from ..engine.profile import Timing, TimingStats
 
-__all__ = ["BenchmarkResult", "RunTiming", "TimingStats"]
+__all__ = ["BenchmarkResult", "RunTiming", "TimingStats", "timing_of"]
 
 
 @dataclass(frozen=True)
@@ -120,59 +121,20 @@ class BenchmarkResult:
         note = f"<p><i>{html.escape(self.note)}</i></p>" if self.note else ""
         return f"<table><caption>{html.escape(cap)}</caption>{head}{body}</table>{note}"
 
-    # ------------------------------------------------------------------ plots
+    # ------------------------------------------------------------------ plots (drawn by trtlab.draw.plots)
     def plot_split(self, ax=None):
         """Stacked bar of mean H2D / compute / D2H time: where a run's latency goes."""
-        from ..draw import Drawing
-        from matplotlib.figure import Figure
-
-        fig = None
-        if ax is None:
-            fig = Figure(figsize=(6.5, 1.9), layout="constrained")
-            ax = fig.add_subplot()
-        parts = [("host → device", self.stats["h2d"].mean, "#4C72B0"),
-                 ("GPU compute", self.stats["compute"].mean, "#55A868"),
-                 ("device → host", self.stats["d2h"].mean, "#C44E52")]
-        left = 0.0
-        total = sum(p[1] for p in parts) or 1.0
-        for label, value, color in parts:
-            ax.barh([0], [value], left=left, color=color, label=f"{label}: {value:.3f} ms ({100 * value / total:.0f}%)")
-            left += value
-        ax.set_yticks([])
-        ax.set_xlabel("mean time per run (ms)")
-        ax.set_title("Where a run's latency goes")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=3, fontsize=8, frameon=False)
-        return Drawing(fig) if fig is not None else ax
+        return plots.io_split(self.stats["h2d"].mean, self.stats["compute"].mean, self.stats["d2h"].mean, ax=ax,
+                              title="Where a run's latency goes", xlabel="mean time per run (ms)")
 
     def plot_latency(self, ax=None):
         """Latency and GPU compute time of every timed iteration (spot warm-up effects, jitter)."""
-        from ..draw import Drawing
-        from matplotlib.figure import Figure
-
-        fig = None
-        if ax is None:
-            fig = Figure(figsize=(6.5, 2.6), layout="constrained")
-            ax = fig.add_subplot()
-        it = np.arange(1, self.iterations + 1)
-        ax.plot(it, self.records["latency"], lw=1, label="latency (H2D + compute + D2H)")
-        ax.plot(it, self.records["compute"], lw=1, label="GPU compute")
-        ax.axhline(self.stats["latency"].median, color="grey", ls="--", lw=0.8, label="median latency")
-        ax.set_xlabel("iteration")
-        ax.set_ylabel("ms")
-        ax.set_title("Latency over iterations")
-        ax.legend(fontsize=8)
-        return Drawing(fig) if fig is not None else ax
+        return plots.latency_over_iterations(self.records["latency"], self.records["compute"], ax=ax)
 
     def plot(self):
         """Both plots in one figure."""
-        from ..draw import Drawing
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(7, 5), layout="constrained")
-        a, b = fig.subplots(2, 1, height_ratios=[1, 2])
-        self.plot_split(ax=a)
-        self.plot_latency(ax=b)
-        return Drawing(fig)
+        return plots.benchmark_plots(self.stats["h2d"].mean, self.stats["compute"].mean, self.stats["d2h"].mean,
+                                     self.records["latency"], self.records["compute"])
 
 
 # the per-iteration record keys of ``trtexec --exportTimes`` for each series

@@ -5,7 +5,7 @@ Each widget is an ``ipywidgets.VBox`` subclass: leave it as the last expression 
 render (nbconvert, GitHub), a static snapshot (pictures and text) is shown instead. Errors are
 shown in the widget's status line; a handler never raises into the kernel.
 
-The pure plotting functions are in :mod:`trtlab.widgets.plots` (matplotlib only).
+The pure plotting functions are in :mod:`trtlab.draw.plots` (matplotlib only).
 """
 
 from __future__ import annotations

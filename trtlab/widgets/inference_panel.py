@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
+from ..draw.plots import io_split
 from ..errors import BindingError, ConfigError, TrtlabError
 from ._base import Panel, error_text, image_widget, png_html, set_image, table_html
 
@@ -212,8 +213,6 @@ class InferencePanel(Panel):
             self.outputs = self.session.run(inputs)
             timing = self.session.last_timing
             if timing is not None:
-                from .plots import io_split
-
                 self._png = set_image(self.chart, io_split(timing.h2d_ms, timing.compute_ms, timing.d2h_ms,
                                                            title="this run"))
             parts.append("<b>Engine outputs</b>" + self._outputs_table(self.outputs))

@@ -10,7 +10,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..errors import ConfigError
-from . import plots
+from ..draw import plots
 from ._base import Panel, image_widget, png_html, set_image
 
 __all__ = ["ProfilePlots"]
@@ -31,7 +31,7 @@ class ProfilePlots(Panel):
     ``plan`` (layer information) enables *by layer type*; ``report`` (a FusionReport whose
     layers carry times) enables *by fusion kind*; ``timing`` (``--exportTimes``) enables
     *latency* and the split; ``compare`` (a second profile) with ``labels`` enables *compare*.
-    Only the views with data are offered. The pictures come from :mod:`trtlab.widgets.plots`.
+    Only the views with data are offered. The pictures come from :mod:`trtlab.draw.plots`.
     """
 
     css_class = "trtlab-profile-plots"

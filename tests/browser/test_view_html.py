@@ -1,0 +1,91 @@
+"""The exported view in headless Chromium from file://: nothing leaves the machine, no page
+errors, clicking an engine layer lights its ONNX nodes, hovering shows the layer's details.
+
+Screenshots go to ``tests/_output/view_html_*.png``. Run alone with ``pytest -m browser tests/browser/test_view_html.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import trtlab
+from trtlab.view import save_html
+from labserver import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NODE_AT = """([panel, id]) => {
+    const root = document.querySelector('.trtlab-view');
+    const cy = root.__trtlab.cys[panel];
+    const n = cy.getElementById(id);
+    cy.zoom(1); cy.center(n);
+    const p = n.renderedPosition(), r = cy.container().getBoundingClientRect();
+    return [r.left + p.x, r.top + p.y];
+}"""
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    reason = ensure_chromium()
+    if reason:
+        pytest.skip(reason)
+    pytest.importorskip("playwright.sync_api")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def report(fixtures):
+    folder = fixtures / "trt-layerinfo" / "resnet18-a100-fp16"
+    graph = trtlab.load_onnx(trtlab.bundled_model("resnet18"))
+    return trtlab.map_fusion(graph, trtlab.load_layer_info(folder / "engine.graph.json"),
+                             trtlab.load_profile(folder / "engine.profile.json"))
+
+
+def test_exported_report_works_offline_from_file(chromium, report, tmp_path, output_dir):
+    from playwright.sync_api import sync_playwright
+
+    path = save_html(report, tmp_path / "resnet18_fp16.html")
+    layer = report.layer("Conv_5 + Add_6 + Relu_7")
+    requests, errors = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(path.as_uri())
+            page.wait_for_selector(".trtlab-view[data-ready='1']", state="attached", timeout=30_000)
+            assert page.locator(".tv-panel").count() == 2
+            assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            page.screenshot(path=str(output_dir / "view_html_report.png"))
+
+            # click the engine layer Conv_5 + Add_6 + Relu_7 in the right panel
+            x, y = page.evaluate(NODE_AT, [1, f"engine:L{layer.index}"])
+            page.mouse.click(x, y)
+            model = "window.trtlabModel"
+            assert page.evaluate(f"{model}.get('selected_layer')") == layer.name
+            assert page.evaluate(f"{model}.get('highlighted_nodes')") == sorted(layer.onnx_nodes)
+            lit = page.evaluate("document.querySelector('.trtlab-view').__trtlab.cys[0].nodes('.lit').map(n => n.id())")
+            assert sorted(lit) == sorted(f"onnx:{n}" for n in layer.onnx_nodes)
+            page.screenshot(path=str(output_dir / "view_html_click.png"))
+
+            # hover another layer: the tooltip shows its tactic and time
+            other = report.layer("Conv_3 + Relu_4")
+            x, y = page.evaluate(NODE_AT, [1, f"engine:L{other.index}"])
+            page.mouse.move(x, y)
+            tip = page.locator(".tv-tip")
+            tip.wait_for(state="visible", timeout=5_000)
+            text = tip.inner_text()
+            assert other.tactic in text and "ms" in text and "FP16" in text
+            page.screenshot(path=str(output_dir / "view_html_hover.png"))
+
+            # clicking an ONNX node lights its engine layer in the other panel
+            x, y = page.evaluate(NODE_AT, [0, "onnx:Relu_1"])
+            page.mouse.click(x, y)
+            assert page.evaluate(f"{model}.get('selected_layer')") == "Conv_0 + Relu_1"
+        finally:
+            browser.close()
+    assert not errors, errors
+    leaving = [u for u in requests if not u.startswith("file://")]
+    assert not leaving, f"requests left the page: {leaving}"
