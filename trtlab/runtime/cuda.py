@@ -671,9 +671,10 @@ def cuda_array_info(obj) -> tuple[int, tuple[int, ...], np.dtype, bool]:
         cai = obj.__cuda_array_interface__
     except Exception as exc:
         raise BindingError(f"object of type {type(obj).__name__} has no usable __cuda_array_interface__ ({exc})") from exc
-    shape = tuple(int(s) for s in cai["shape"])
-    dtype = np.dtype(cai["typestr"])
-    ptr = int(cai["data"][0])
+    shape = tuple(cai["shape"])
+    typestr = cai["typestr"]
+    dtype = _DTYPE_OF.get(typestr) or _DTYPE_OF.setdefault(typestr, np.dtype(typestr))
+    ptr = cai["data"][0]
     strides = cai.get("strides")
     contiguous = True
     if strides is not None:
@@ -683,4 +684,7 @@ def cuda_array_info(obj) -> tuple[int, tuple[int, ...], np.dtype, bool]:
             step *= s
         expected.reverse()
         contiguous = all(st == ex for st, ex, dim in zip(strides, expected, shape) if dim > 1)
-    return ptr, shape, dtype, contiguous
+    return int(ptr), shape, dtype, contiguous
+
+
+_DTYPE_OF: dict[str, np.dtype] = {}   # typestr -> dtype: parsing a typestr costs more than the rest

@@ -16,6 +16,7 @@ CUDA events (:meth:`_enqueue`), collect the outputs (:meth:`_collect`).
 from __future__ import annotations
 
 import html
+import math
 import time
 from typing import Any, Mapping
 
@@ -38,22 +39,30 @@ GRAPH_MODES = (False, True, "with-copies")
 
 
 def _size(shape, itemsize: float) -> int:
-    return int(np.ceil(int(np.prod(shape, dtype=np.int64)) * itemsize))
+    return math.ceil(math.prod(shape) * itemsize)
 
 
 class _Slot:
     """Per-tensor state: the binding, its device buffer, its pinned staging buffer, its shape."""
 
     def __init__(self, binding: Binding):
-        self.binding = binding
-        self.dtype = numpy_dtype(binding.dtype) if binding.itemsize >= 1 else None
         self.device: DeviceBuffer | None = None
         self.host: HostBuffer | None = None
-        self.shape: tuple[int, ...] | None = None if binding.dynamic else binding.shape
         self.allocator = None          # output allocator for data-dependent outputs
         self.address: int | None = None
+        self.given: np.ndarray | None = None   # the last array input_buffer handed out
         self._view: np.ndarray | None = None
         self._view_of: HostBuffer | None = None
+        self.rebind(binding)
+
+    def rebind(self, binding: Binding) -> None:
+        """Take ``binding`` (another profile's) and forget the shape set under the old one."""
+        self.binding = binding
+        self.name = binding.name
+        self.dtype = numpy_dtype(binding.dtype) if binding.itemsize >= 1 else None
+        self.dynamic = binding.dynamic
+        self.on_host = binding.location == "host"
+        self.shape: tuple[int, ...] | None = None if binding.dynamic else binding.shape
 
     def host_view(self, shape: tuple[int, ...]) -> np.ndarray:
         """The pinned buffer as an array of ``shape`` (made once per shape and buffer)."""
@@ -242,9 +251,7 @@ class InferenceSession:
         self.profile_index = index
         self.bindings = self._bindings_of(index)
         for b in self.bindings:
-            slot = self._slots[b.name]
-            slot.binding = b
-            slot.shape = None if b.dynamic else b.shape
+            self._slots[b.name].rebind(b)
         self._out_shapes = None
         self._drop_graph()
 
@@ -265,7 +272,7 @@ class InferenceSession:
             return
         if not self.auto_profile:
             return
-        shapes = {s.binding.name: feeds[s.binding.name].shape for s in self._input_slots if s.binding.dynamic}
+        shapes = {s.name: feeds[s.name].shape for s in self._input_slots if s.dynamic}
         if self._profile_holds(self.profile_index, shapes):
             return
         for index in range(self.num_profiles):
@@ -379,7 +386,7 @@ class InferenceSession:
             raise BindingError(f"{b.mode} {b.name!r} is not C-contiguous; pass np.ascontiguousarray(x) "
                                f"(or x.contiguous() for torch)")
         shape = tuple(shape)
-        if b.is_input and (shape != b.shape or b.dynamic):
+        if shape != b.shape and b.is_input:
             shape = self._check_shape(b, shape)
         return _Feed(on_device, value, shape, ptr)
 
@@ -394,8 +401,8 @@ class InferenceSession:
     def _set_shapes(self, feeds: dict[str, _Feed]) -> dict[str, tuple[int, ...]]:
         """Apply each input's shape; returns the output shapes TensorRT infers from them."""
         for slot in self._input_slots:
-            if slot.binding.dynamic:
-                shape = feeds[slot.binding.name].shape
+            if slot.dynamic:
+                shape = feeds[slot.name].shape
                 if shape != slot.shape:
                     self._check_range(slot.binding, shape)
                     self._apply_shape(slot, shape)
@@ -405,6 +412,8 @@ class InferenceSession:
                 raise BindingError(f"TensorRT cannot infer shapes: tensors {missing} are not fully specified")
             self._out_shapes = {s.binding.name: tuple(int(d) for d in self.context.get_tensor_shape(s.binding.name))
                                 for s in self._output_slots}
+            self._out_nbytes = {name: _size(shape, self._slots[name].binding.itemsize) if min(shape, default=0) >= 0 else -1
+                                for name, shape in self._out_shapes.items()}
         return self._out_shapes
 
     # ------------------------------------------------------------------ step 3: buffers and addresses
@@ -439,20 +448,23 @@ class InferenceSession:
         """Bind every input; returns the host→device copies to enqueue and the staging time (ms)."""
         copies, stage_ms = [], 0.0
         for slot in self._input_slots:
-            feed = feeds[slot.binding.name]
-            if slot.binding.location == "host":
+            feed = feeds[slot.name]
+            if slot.on_host:
                 # shape tensors TensorRT reads on the host: bind a host buffer, copy nothing to the GPU
                 if feed.on_device:
-                    raise BindingError(f"input {slot.binding.name!r} lives in host memory (a shape tensor); pass a numpy array")
+                    raise BindingError(f"input {slot.name!r} lives in host memory (a shape tensor); pass a numpy array")
                 self._ensure_host(slot, feed.value.nbytes)
                 np.copyto(slot.host_view(feed.shape), feed.value)
                 self._bind(slot, slot.host.ptr)
             elif feed.on_device:
-                self._bind(slot, feed.ptr)
+                if slot.address != feed.ptr:
+                    self._bind(slot, feed.ptr)
             else:
                 nbytes = feed.value.nbytes
-                self._ensure(slot, nbytes, host=pinned)
-                self._bind(slot, slot.device.ptr)
+                if slot.device is None or slot.device.nbytes < nbytes or (pinned and (slot.host is None or slot.host.nbytes < nbytes)):
+                    self._ensure(slot, nbytes, host=pinned)
+                if slot.address != slot.device.ptr:
+                    self._bind(slot, slot.device.ptr)
                 if pinned:
                     stage_ms += self._stage(slot, feed)
                 copies.append((slot, nbytes, None if pinned else feed.value))
@@ -462,7 +474,7 @@ class InferenceSession:
     def _stage(slot: _Slot, feed: _Feed) -> float:
         """Copy a numpy input into the pinned buffer unless it already is that buffer; ms spent."""
         value = feed.value
-        if value.__array_interface__["data"][0] == slot.host.ptr:
+        if value is slot.given or (value.base is not None and value.__array_interface__["data"][0] == slot.host.ptr):
             return 0.0
         t = time.perf_counter()
         np.copyto(slot.host_view(feed.shape), value)
@@ -472,27 +484,31 @@ class InferenceSession:
         """Bind every output; returns arrays made for the caller (torch/cupy) and data-dependent outputs."""
         made, dds = {}, []
         for slot in self._output_slots:
-            name, shape = slot.binding.name, out_shapes[slot.binding.name]
+            name = slot.name
+            nbytes = self._out_nbytes[name]
             feed = feeds.get(name)
-            if feed is None and kind != "numpy" and slot.binding.location != "host" and min(shape, default=0) >= 0:
-                made[name] = empty_device_array(kind, shape, slot.dtype, self._cuda.device)
+            if feed is None and kind != "numpy" and not slot.on_host and nbytes >= 0:
+                made[name] = empty_device_array(kind, out_shapes[name], slot.dtype, self._cuda.device)
                 feed = feeds[name] = _Feed(True, *self._device_feed(made[name]))
             if feed is not None:
-                if min(shape, default=0) < 0 or feed.shape != shape:
-                    raise BindingError(f"output {name!r}: the device array has shape {feed.shape}, the engine produces {shape}")
+                if nbytes < 0 or feed.shape != out_shapes[name]:
+                    raise BindingError(f"output {name!r}: the device array has shape {feed.shape}, "
+                                       f"the engine produces {out_shapes[name]}")
                 self._bind(slot, feed.ptr)
-            elif slot.binding.location == "host":
-                self._ensure_host(slot, _size(shape, slot.binding.itemsize))
+            elif slot.on_host:
+                self._ensure_host(slot, nbytes)
                 self._bind(slot, slot.host.ptr)
-            elif min(shape, default=0) < 0:
+            elif nbytes < 0:
                 dds.append(slot)
                 if slot.allocator is None:
                     slot.allocator = make_output_allocator(self.trt, self._cuda)
                     if not self.context.set_output_allocator(name, slot.allocator):
                         raise BindingError(f"TensorRT refused an output allocator for {name!r}")
             else:
-                self._ensure(slot, _size(shape, slot.binding.itemsize), host=pinned)
-                self._bind(slot, slot.device.ptr)
+                if slot.device is None or slot.device.nbytes < nbytes or (pinned and (slot.host is None or slot.host.nbytes < nbytes)):
+                    self._ensure(slot, nbytes, host=pinned)
+                if slot.address != slot.device.ptr:
+                    self._bind(slot, slot.device.ptr)
         return made, dds
 
     @staticmethod
@@ -537,17 +553,17 @@ class InferenceSession:
         """Device→host copies of every output the caller did not bind; returns the host arrays."""
         host, raw, cuda = {}, self._stream.raw, self._cuda
         for slot in self._output_slots:
-            name = slot.binding.name
+            name = slot.name
             if name in feeds:
                 continue
-            if slot.binding.location == "host":
+            if slot.on_host:
                 host[name] = slot.host_view(out_shapes[name])   # read after the final synchronize
                 continue
-            if slot in dds:
+            if dds and slot in dds:
                 shape, src = self._dds_output(slot, pinned)
+                nbytes = _size(shape, slot.binding.itemsize)
             else:
-                shape, src = out_shapes[name], slot.device.ptr
-            nbytes = _size(shape, slot.binding.itemsize)
+                shape, src, nbytes = out_shapes[name], slot.device.ptr, self._out_nbytes[name]
             if pinned:
                 dst = slot.host_view(shape)
                 if nbytes:
@@ -651,12 +667,12 @@ class InferenceSession:
         """The outputs in TensorRT's order: the caller's device arrays, then host arrays."""
         results = {}
         for slot in self._output_slots:
-            name = slot.binding.name
+            name = slot.name
             if name in feeds:
                 results[name] = feeds[name].value
             else:
                 arr = host[name]
-                results[name] = np.array(arr) if copy or slot.binding.location == "host" else arr
+                results[name] = np.array(arr) if copy or slot.on_host else arr
         return results
 
     def input_buffer(self, name: str, shape=None) -> np.ndarray:
@@ -674,7 +690,8 @@ class InferenceSession:
         shape = self._check_shape(b, tuple(int(d) for d in shape))
         self._check_range(b, shape)
         self._ensure(slot, _size(shape, b.itemsize), host=True)
-        return slot.host.view(slot.dtype, shape)
+        slot.given = slot.host.view(slot.dtype, shape)
+        return slot.given
 
     def run_many(self, batches, pipeline: int = 2) -> list[dict[str, np.ndarray]]:
         """Run a list of input dicts (one shape) and return their outputs, in order.
