@@ -21,4 +21,5 @@ python3 -m pytest -q -p no:cacheprovider tests/runtime -rA -s 2>&1 | tee "$OUT/g
 cp tests/_output/pipeline_timeline_*.png "$OUT"/ 2>/dev/null
 { for i in 1 2 3; do python3 bench/copy_bandwidth.py --size-mib 4 --iters 50; done
   python3 bench/copy_bandwidth.py --size-mib 256 --iters 20; } 2>&1 | tee "$OUT/copy_bandwidth.txt"
-python3 bench/run_overhead.py --runs 2000 --json "$OUT/run_overhead.json" 2>&1 | tee "$OUT/run_overhead.txt"
+python3 bench/run_overhead.py --runs 2000 2>&1 | tee "$OUT/run_overhead.txt"
+python3 bench/pipeline_overlap.py --batches 200 --png "$OUT/pipeline_timeline_h200.png" 2>&1 | tee "$OUT/pipeline_overlap.txt"

@@ -47,18 +47,29 @@ def draw_timeline(spans: Iterable[Span], *, title: str = "GPU timeline", ax=None
             ax.broken_barh([(s.start_ms, max(s.end_ms - s.start_ms, 1e-6))], (row[s.stream] - 0.35, 0.7),
                            facecolors=color, edgecolors="white", linewidth=0.5)
         ax.plot([], [], color=color, lw=6, label=_PHASE_LABELS[phase])   # one legend entry per phase
-    if label_batches:
-        for s in spans:
-            if s.phase == "compute":
-                ax.text((s.start_ms + s.end_ms) / 2, row[s.stream], str(s.batch), ha="center", va="center",
-                        fontsize=7, color="white")
+    if label_batches and spans:
+        _label_batches(ax, spans, row)
     ax.set_yticks(range(len(streams)), [f"stream {s}" for s in streams])
     ax.set_ylim(-0.6, len(streams) - 0.4)
     ax.invert_yaxis()
     ax.set_xlabel("time (ms)")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, fontsize=8, frameon=False)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     if fig is None:
         return ax
     fig.tight_layout()
     return Drawing(fig)
+
+
+def _label_batches(ax, spans: list[Span], row: dict[int, int]) -> None:
+    """The batch number on the widest bar of each batch (when that bar is wide enough to hold it)."""
+    width = max(s.end_ms for s in spans) - min(s.start_ms for s in spans) or 1.0
+    widest: dict[tuple[int, int], Span] = {}
+    for s in spans:
+        key = (s.stream, s.batch)
+        if key not in widest or s.end_ms - s.start_ms > widest[key].end_ms - widest[key].start_ms:
+            widest[key] = s
+    for s in widest.values():
+        if (s.end_ms - s.start_ms) / width > 0.02:
+            ax.text((s.start_ms + s.end_ms) / 2, row[s.stream], str(s.batch), ha="center", va="center",
+                    fontsize=7, color="white")
