@@ -433,7 +433,7 @@ def test_profile_chosen_per_run_or_for_the_session(profiles_engine, cuda):
 
 # ---------------------------------------------------------------- outputs in the caller's kind
 def test_outputs_as_framework_arrays_are_bound_not_copied(session, cuda, monkeypatch):
-    import trtlab.runtime.session as session_mod
+    import trtlab.runtime.feeds as feeds_mod
 
     made = []
 
@@ -442,7 +442,7 @@ def test_outputs_as_framework_arrays_are_bound_not_copied(session, cuda, monkeyp
         made.append(FakeDeviceArray(cuda, shape, dtype))
         return made[-1]
 
-    monkeypatch.setattr(session_mod, "empty_device_array", fake_empty)
+    monkeypatch.setattr(feeds_mod, "empty_device_array", fake_empty)
     feeds = _inputs()
     dtoh = len(cuda.dtoh_pinned)
     out = session.run(feeds, outputs="torch")
