@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from trtlab.errors import BindingError, ConfigError
+import fake_trt
 from trtlab.runtime import InferenceSession, PipelineResult
+from trtlab.runtime.pipeline import _lane_profiles
 
 
 def _batches(n, batch=4, seed=0):
@@ -74,3 +76,20 @@ def test_pipeline_errors(session, dds_engine, cuda):
         with pytest.raises(ConfigError, match="'positive' is data-dependent"):
             s.run_many([{"v": np.ones(8, np.float32)}])
         assert cuda.used == sum(buf.nbytes for slot in s._slots.values() for buf in [slot.device] if buf)
+
+
+def test_lanes_take_distinct_profiles_where_the_engine_has_them(memory, cuda):
+    spec = copy.deepcopy(fake_trt.PROFILES)
+    spec["tensors"][0]["profiles"] = [[[1, 4], [2, 4], [8, 4]], [[1, 4], [4, 4], [8, 4]], [[16, 4], [16, 4], [32, 4]]]
+    rng = np.random.default_rng(2)
+    batches = [{"x": rng.standard_normal((4, 4)).astype(np.float32)} for _ in range(5)]
+    with InferenceSession(fake_trt.ICudaEngine(spec, memory), cuda=cuda) as s:
+        out = s.run_many(batches, pipeline=3)
+        assert all(np.array_equal(o["y"], b["x"]) for o, b in zip(out, batches))
+        assert _lane_profiles(s, {"x": (4, 4)}, 3) == [0, 1, 0]        # profile 2 does not hold batch 4
+        with pytest.raises(BindingError, match="outside optimization profile 0"):
+            s.run_many([{"x": np.zeros((20, 4), np.float32)}])
+    with InferenceSession(fake_trt.ICudaEngine(spec, memory), cuda=cuda, profile_index="auto") as s:
+        assert _lane_profiles(s, {"x": (20, 4)}, 2) == [2, 2]
+        with pytest.raises(BindingError, match="no optimization profile holds"):
+            s.run_many([{"x": np.zeros((12, 4), np.float32)}])

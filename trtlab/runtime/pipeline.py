@@ -31,9 +31,10 @@ __all__ = ["PipelineResult", "run_pipelined"]
 class _Lane:
     """One execution context, stream, buffer set and event set."""
 
-    def __init__(self, session: "InferenceSession", index: int, shapes: Mapping[str, tuple[int, ...]]):
+    def __init__(self, session: "InferenceSession", index: int, shapes: Mapping[str, tuple[int, ...]], profile: int):
         cuda = session.cuda_backend
         self.index = index
+        self.profile = profile
         self.context = session.new_context()
         self.stream = Stream(cuda)
         self.events = [Event(cuda) for _ in range(4)]
@@ -46,9 +47,8 @@ class _Lane:
             raise
 
     def _bind(self, session, shapes) -> None:
-        if session.profile_index and not self.context.set_optimization_profile_async(session.profile_index,
-                                                                                    self.stream.handle):
-            raise BindingError(f"TensorRT refused optimization profile {session.profile_index} for a pipeline lane")
+        if self.profile and not self.context.set_optimization_profile_async(self.profile, self.stream.handle):
+            raise BindingError(f"TensorRT refused optimization profile {self.profile} for a pipeline lane")
         for name, shape in shapes.items():
             if session.bindings[name].dynamic and not self.context.set_input_shape(name, shape):
                 raise BindingError(f"TensorRT refused shape {shape} for input {name!r} in a pipeline lane")
@@ -116,13 +116,37 @@ def _shapes_of(session: "InferenceSession", batches: Sequence[Mapping[str, Any]]
         these = {name: f.shape for name, f in feeds.items()}
         if shapes is None:
             shapes = these
-            for name, shape in shapes.items():
-                session._check_range(session.bindings[name], shape)
         elif these != shapes:
             raise BindingError(f"batch {i} has shapes {these}; batch 0 has {shapes}: pipelined batches share one shape")
     if shapes is None:
         raise ConfigError("no batches given; pass a list of input dicts")
     return shapes
+
+
+def _lane_profiles(session: "InferenceSession", shapes: Mapping[str, tuple[int, ...]], lanes: int) -> list[int]:
+    """A profile for each lane: distinct ones where the engine has enough that hold the shapes.
+
+    Older TensorRT versions refused two contexts of one engine running at once on the same
+    profile; engines built with one profile per stream (as those versions asked) get one each.
+    """
+    dynamic = {n: s for n, s in shapes.items() if session.bindings[n].dynamic}
+    if session.auto_profile:
+        holding = [i for i in range(session.num_profiles) if session._profile_holds(i, dynamic)]
+        if not holding:
+            session._choose_profile({n: _ShapeOnly(s) for n, s in shapes.items()}, None)   # raises the clear error
+    else:
+        for name, shape in shapes.items():
+            session._check_range(session.bindings[name], shape)
+        holding = [session.profile_index] + [i for i in range(session.num_profiles)
+                                             if i != session.profile_index and session._profile_holds(i, dynamic)]
+    return [holding[i % len(holding)] for i in range(lanes)]
+
+
+class _ShapeOnly:
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
 
 
 def run_pipelined(session: "InferenceSession", batches: Sequence[Mapping[str, Any]], lanes: int = 2, *,
@@ -134,11 +158,12 @@ def run_pipelined(session: "InferenceSession", batches: Sequence[Mapping[str, An
     if int(lanes) < 1:
         raise ConfigError(f"pipeline={lanes}: the number of lanes must be >= 1")
     shapes = _shapes_of(session, batches)
+    profiles = _lane_profiles(session, shapes, int(lanes))
     inputs, outputs = session.input_names, session.output_names
     made: list[_Lane] = []
     try:
         for i in range(int(lanes)):
-            made.append(_Lane(session, i, shapes))
+            made.append(_Lane(session, i, shapes, profiles[i]))
         if warmup:
             _drive(made, list(batches)[: int(warmup)], inputs, outputs, False, session.cuda_backend)
         return _drive(made, batches, inputs, outputs, keep_outputs, session.cuda_backend)
