@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 
 import numpy as np
 import pytest
 
-from trtlab.errors import BindingError, ConfigError
 import fake_trt
+from trtlab.errors import BindingError, ConfigError
 from trtlab.runtime import InferenceSession, PipelineResult
 from trtlab.runtime.pipeline import _lane_profiles
 
