@@ -43,7 +43,7 @@ def _time(fn, repeat: int) -> float:
 def run(repeat: int) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for path in sorted((ROOT / "data").glob("*.onnx")):
+        for path in sorted((ROOT / "trtlab" / "data").glob("*.onnx")):
             build_engine(path)  # warm TensorRT's own one-time setup so the first model is not penalized
             first = _time(lambda: build_engine(path), max(1, repeat // 3))
             cache = EngineCache(Path(tmp) / path.stem)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generate trtlab's bundled ONNX models (the ``*.onnx`` files beside this script).
+"""Generate trtlab's bundled ONNX models (the ``*.onnx`` package data in ``trtlab/data/``).
 
-    python data/generate.py                      # rewrite every bundled model in data/
+    python data/generate.py                      # rewrite every bundled model in trtlab/data/
     python data/generate.py --out /tmp/models    # somewhere else
     python data/generate.py googlenet --width 1  # one model, at full channel width
     python data/generate.py --verify             # also run each model in onnxruntime and parse
@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:  # run as a script from a checkout: make `trtlab` importable
     sys.path.insert(0, str(HERE.parent))
 
-from trtlab.data import fixtures_dir  # noqa: E402
+from trtlab.data import shared_fixtures  # noqa: E402
 from trtlab.errors import ConfigError, TrtlabError  # noqa: E402
 
 DEFAULT_WIDTH = 0.25
@@ -418,7 +418,7 @@ def caffe_to_onnx(net: Message, *, width: float, rng: np.random.Generator, name:
 
 
 def googlenet(width: float, rng: np.random.Generator) -> onnx.ModelProto:
-    src = fixtures_dir(required=True) / "caffe" / "googlenet.prototxt"
+    src = shared_fixtures(required=True) / "caffe" / "googlenet.prototxt"
     net = parse_prototxt(src.read_text())
     doc = (
         f"BVLC GoogLeNet, translated layer by layer from the Caffe deploy definition "
@@ -692,7 +692,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="*", metavar="MODEL",
                     help=f"models to generate (default: all): {', '.join(MODELS)}")
-    ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: data/ beside this script)")
+    ap.add_argument("--out", type=Path, default=HERE.parent / "trtlab" / "data",
+                    help="output folder (default: trtlab/data/, the package data)")
     ap.add_argument("--width", type=float, default=DEFAULT_WIDTH,
                     help=f"channel-width factor for googlenet and resnet18 (default {DEFAULT_WIDTH})")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"weights seed (default {DEFAULT_SEED})")

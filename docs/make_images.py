@@ -14,13 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import trtlab
+import trtlab.data
 
 OUT = Path(__file__).resolve().parent / "images"
 
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    fx = trtlab.fixtures_dir(required=True)
+    fx = trtlab.data.shared_fixtures(required=True)
     googlenet = trtlab.load_onnx(trtlab.bundled_model("googlenet"))
     profile = trtlab.load_profile(fx / "trt-profiles" / "googlenet-jetson-gpu.profile.json")
     report = trtlab.map_fusion(googlenet, profile)

@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/trtlab info
-.venv/bin/trtlab build data/googlenet.onnx -o out/googlenet
+.venv/bin/trtlab build trtlab/data/googlenet.onnx -o out/googlenet

@@ -7,13 +7,22 @@ from pathlib import Path
 
 import pytest
 
-import trtlab.data
-
 # trtlab's own bugs pass through its error boundary with their traceback (trtlab/_boundary.py)
 os.environ.setdefault("TRTLAB_DEBUG", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "tests" / "_output"  # artefacts (pictures, screenshots) worth looking at
+
+
+def _find_fixtures() -> Path | None:
+    """The shared real-world fixtures: ``$TRTLAB_FIXTURES``, else ``shared/fixtures`` beside the repository."""
+    path = Path(os.environ.get("TRTLAB_FIXTURES") or ROOT.parent / "shared" / "fixtures")
+    return path if path.is_dir() else None
+
+
+FIXTURES = _find_fixtures()
+if FIXTURES is not None:  # helpers, subprocesses and notebook kernels read the same folder
+    os.environ["TRTLAB_FIXTURES"] = str(FIXTURES)
 
 
 def _has_gpu() -> bool:
@@ -45,15 +54,14 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     """The shared real-world fixtures folder; tests using it skip when it is absent."""
-    path = trtlab.data.fixtures_dir()
-    if path is None:
+    if FIXTURES is None:
         pytest.skip("shared fixtures not found: set TRTLAB_FIXTURES or put shared/ beside the repo")
-    return path
+    return FIXTURES
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    return ROOT / "data"
+    return ROOT / "trtlab" / "data"
 
 
 @pytest.fixture(scope="session")

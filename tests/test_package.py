@@ -32,6 +32,12 @@ def test_every_public_name_resolves():
         assert getattr(trtlab, name) is not None, name
 
 
+def test_subpackages_load_on_first_attribute_access():
+    mods = _modules_after("import trtlab; print(trtlab.data.bundled_models())")
+    assert "trtlab.data" in mods and not [m for m in HEAVY if m in mods]
+    assert "fixtures_dir" not in trtlab.__all__ and "shared_fixtures" not in trtlab.__all__
+
+
 def test_unknown_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError):
         trtlab.no_such_thing  # noqa: B018

@@ -279,7 +279,7 @@ def test_processes_saving_one_bundle_leave_a_valid_bundle(tmp_path):
 # ----------------------------------------------------------------------------- sessions
 @pytest.fixture
 def doubles():
-    """The runtime engineer's CPU doubles of CUDA and TensorRT (tests/runtime)."""
+    """The CPU doubles of CUDA and TensorRT in tests/runtime."""
     sys.path.insert(0, str(ROOT / "tests" / "runtime"))
     try:
         fake_trt = pytest.importorskip("fake_trt")

@@ -1,10 +1,36 @@
 """trtlab — see what TensorRT does to a neural network, from JupyterLab.
 
+Quick start::
+
+    import trtlab
+
+    g = trtlab.load_onnx(trtlab.bundled_model("resnet18"))    # ONNX -> networkx graph
+    g.summary(); g.draw(highlight="Conv_5")                    # op counts, FLOPs; a matplotlib picture
+    plan = trtlab.load_layer_info("engine.graph.json")        # trtexec --exportLayerInfo output
+    report = trtlab.map_fusion(g, plan)                        # every engine layer -> its ONNX nodes
+    report.summary(); report.draw()                            # before | after fusion
+    built = trtlab.build_engine(g.model, trtlab.BuildConfig(precision="fp16"))  # needs a TensorRT extra
+    built.fusion().draw()
+
+Map of the package (the functions and classes named, except the widgets, are also at the top
+level: ``trtlab.load_onnx``, ``trtlab.FusionReport``, ...):
+
+    trtlab.graph     ONNX -> networkx: load_onnx, OnnxGraph, summaries, queries
+    trtlab.draw      layered DAG layout and matplotlib rendering: Drawing
+    trtlab.engine    TensorRT layer information, profiles and timings: load_layer_info, EnginePlan
+    trtlab.fusion    engine layers -> ONNX nodes: map_fusion, FusionReport, before/after pictures
+    trtlab.builder   BuildConfig, build_engine, EngineCache, plans and exploration bundles
+    trtlab.runtime   CUDA buffers, InferenceSession, timing, compare_to_onnxruntime
+    trtlab.widgets   ipywidgets front ends: ModelExplorer, EngineBuilder, FusionExplorer, ...
+    trtlab.data      the bundled models: bundled_model("googlenet"), bundled_models()
+    trtlab.errors    TrtlabError and its subclasses (also re-exported here)
+
 The public API is this module's ``__all__``. Everything is imported on first use, so
 ``import trtlab`` is fast and works with only the core dependencies installed (numpy, onnx,
-onnx-graphsurgeon, networkx, matplotlib, ipywidgets): TensorRT, CUDA, ONNX Runtime and widgets
-are imported only by the functions that need them, and a missing one raises
-:class:`MissingDependencyError` naming the pip extra to install.
+networkx, matplotlib, ipywidgets): TensorRT, CUDA, ONNX Runtime and widgets are imported only
+by the functions that need them, and a missing one raises :class:`MissingDependencyError`
+naming the pip extra to install. From a shell, the ``trtlab`` command (``trtlab --help``)
+shows, builds and maps models.
 """
 
 from __future__ import annotations
@@ -12,6 +38,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from . import errors
 from .errors import (
     BackendError,
     BindingError,
@@ -33,7 +60,7 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (imported lazily, PEP 562)
 _LAZY = {
-    # ONNX graphs (issue: foundation)
+    # ONNX graphs
     "load_onnx": "trtlab.graph",
     "OnnxGraph": "trtlab.graph",
     "NodeInfo": "trtlab.graph",
@@ -69,34 +96,18 @@ _LAZY = {
     # running engines (CUDA imported lazily inside)
     "InferenceSession": "trtlab.runtime",
     "compare_to_onnxruntime": "trtlab.runtime",
-    # bundled models and test fixtures
+    # bundled models
     "bundled_model": "trtlab.data",
-    "fixtures_dir": "trtlab.data",
 }
+# subpackages, imported on first attribute access (``trtlab.data.bundled_models()``)
+_SUBPACKAGES = {"builder", "data", "draw", "engine", "fusion", "graph", "runtime", "widgets"}
 
-__all__ = sorted(
-    list(_LAZY)
-    + [
-        "TrtlabError",
-        "MissingDependencyError",
-        "ModelLoadError",
-        "LayerInfoError",
-        "MappingError",
-        "ConfigError",
-        "BackendError",
-        "BuildError",
-        "BuildCancelled",
-        "CacheError",
-        "BundleError",
-        "CudaError",
-        "BindingError",
-        "SessionClosedError",
-        "__version__",
-    ]
-)
+__all__ = sorted([*_LAZY, *errors.__all__, "__version__"])
 
 
 def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'trtlab' has no attribute {name!r}")
@@ -125,7 +136,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         load_engine,
         save_bundle,
     )
-    from .data import bundled_model, fixtures_dir
+    from .data import bundled_model
     from .draw import Drawing
     from .engine import (
         EnginePlan,

@@ -1,6 +1,7 @@
 """The ``trtlab`` command: show a model, build an engine, print the backend, map a fusion.
 
 Errors print one line on stderr and exit with status 2 (``--debug`` shows the traceback).
+``trtlab fusion`` exits with status 1 when the layer information belongs to another model.
 """
 
 from __future__ import annotations
@@ -10,13 +11,21 @@ import dataclasses
 import json
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
+from .builder import BuildConfig, EngineCache, backend_info, build_engine, parse_shapes, save_bundle
+from .builder.builder import BuildWarning
+from .builder.config import PRECISIONS
+from .engine import load_layer_info, load_profile
 from .errors import ConfigError, TrtlabError
+from .fusion import map_fusion
+from .graph import load_onnx
 
 __all__ = ["main", "build_parser"]
 
 EXIT_ERROR = 2
+EXIT_MISMATCH = 1  # trtlab fusion: the layer information belongs to another model
 
 
 def _out_dir(args) -> Path | None:
@@ -47,10 +56,10 @@ def _say(msg: str) -> None:
 
 # ----------------------------------------------------------------------------- commands
 def cmd_show(args) -> int:
-    from .graph import load_onnx
-
     graph = load_onnx(args.model)
     summary = str(graph.summary())
+    if graph.warnings:
+        summary += "\n\nwarnings:\n" + "\n".join(f"  - {w}" for w in graph.warnings)
     _say(summary)
     out = _out_dir(args)
     if out is not None:
@@ -62,8 +71,6 @@ def cmd_show(args) -> int:
 
 
 def _config_from_args(args):
-    from .builder import BuildConfig, parse_shapes
-
     precision = "fp16" if args.fp16 else args.precision
     profiles = tuple(parse_shapes(s) for s in (args.shapes or []))
     return BuildConfig(
@@ -77,15 +84,17 @@ def _config_from_args(args):
 
 
 def cmd_build(args) -> int:
-    from .builder import EngineCache, build_engine, save_bundle
-
     config = _config_from_args(args)
     cache = None if args.no_cache else EngineCache(args.cache_dir)
     progress = "tqdm" if args.progress else None
-    engine = build_engine(args.model, config, progress=progress, cache=cache, backend=args.backend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BuildWarning)  # said once below, as the engine's notes
+        engine = build_engine(args.model, config, progress=progress, cache=cache, backend=args.backend)
     how = "from the engine cache" if engine.from_cache else f"in {engine.build_seconds:.2f} s"
     _say(f"built {Path(args.model).name} with {engine.backend} {engine.backend_version} for {engine.device} "
          f"({config.precision}) {how}: {len(engine.plan) / 2**20:.2f} MiB plan")
+    for note in engine.notes:
+        _say(f"note: {note}")
     report = engine.fusion()
     summary = str(report.summary())
     _say(summary)
@@ -124,21 +133,56 @@ def _plan_json(plan) -> dict:
 
 
 def cmd_info(args) -> int:
-    from .builder import backend_info
-
     _say(str(backend_info(args.backend)))
     return 0
 
 
-def cmd_fusion(args) -> int:
-    from .engine import load_layer_info, load_profile
-    from .fusion import map_fusion
-    from .graph import load_onnx
+def _file_kind(path: str) -> str:
+    """"onnx", "json", "text" or "missing", from the file's first bytes (the name alone can lie)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return "missing"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped[:1] in (b"{", b"["):
+        return "json"
+    if head[:1] == b"\x08" or path.endswith(".onnx"):  # ModelProto starts with ir_version (field 1, varint)
+        return "onnx"
+    try:
+        head.decode("utf-8")
+        return "text"
+    except UnicodeDecodeError:
+        return "onnx"
 
+
+def _check_fusion_arguments(model: str, layer_info: str) -> None:
+    first, second = _file_kind(model), _file_kind(layer_info)
+    if first in ("json", "text") and second == "onnx":
+        raise ConfigError(
+            f"the arguments are swapped: {model!r} is layer information ({first}) and {layer_info!r} is an ONNX "
+            f"model; the ONNX model comes first: trtlab fusion {layer_info} {model}"
+        )
+    if first in ("json", "text"):
+        raise ConfigError(
+            f"the first argument {model!r} is layer information ({first}), not an ONNX model; "
+            "give the .onnx model first and the layer information second: trtlab fusion MODEL.onnx LAYER_INFO"
+        )
+    if second == "onnx":
+        raise ConfigError(
+            f"the second argument {layer_info!r} is an ONNX model, not layer information; give the layer "
+            "information (trtexec --exportLayerInfo JSON or a one-line listing) second"
+        )
+
+
+def cmd_fusion(args) -> int:
+    _check_fusion_arguments(args.model, args.layer_info)
     graph = load_onnx(args.model)
     plan = load_layer_info(args.layer_info)
     profile = load_profile(args.profile) if args.profile else None
-    report = map_fusion(graph, plan, profile)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a mismatch is said once, in the summary
+        report = map_fusion(graph, plan, profile)
     summary = str(report.summary())
     _say(summary)
     out = _out_dir(args)
@@ -148,13 +192,11 @@ def cmd_fusion(args) -> int:
         pic = out / f"{stem}.fusion.{args.format}"
         report.draw().save(pic)
         _say(f"\nwrote {pic} and {out / 'summary.txt'}")
-    return 0
+    return EXIT_MISMATCH if report.is_mismatch else 0
 
 
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    from .builder.config import PRECISIONS
-
     p = argparse.ArgumentParser(prog="trtlab", description="See what TensorRT does to your network.")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")

@@ -407,12 +407,118 @@ def made_cases() -> list[dict]:
     return cases
 
 
+def _external_tensor(name: str, location: str) -> TensorProto:
+    tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=[4, 3, 3, 3])
+    tensor.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", location), ("offset", "0"), ("length", str(4 * 4 * 3 * 3 * 3))):
+        entry = tensor.external_data.add()
+        entry.key, entry.value = key, value
+    return tensor
+
+
+def _constant_external_model(location: str) -> onnx.ModelProto:
+    """The conv/relu model whose weight is a Constant node's value kept in external file ``location``."""
+    model = _conv_relu_model()
+    del model.graph.initializer[:]
+    const = helper.make_node("Constant", [], ["w"], name="weights", value=_external_tensor("w_value", location))
+    model.graph.node.insert(0, const)
+    return model
+
+
+def _if_body_external_model(location: str) -> onnx.ModelProto:
+    """y = If(cond): the then-branch holds an initializer kept in external file ``location``."""
+    then = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["t"], name="then_conv", pads=[1, 1, 1, 1])], "then", [],
+        [helper.make_tensor_value_info("t", TensorProto.FLOAT, None)], initializer=[_external_tensor("w", location)])
+    other = helper.make_graph([helper.make_node("Identity", ["x"], ["e"], name="else_id")], "else", [],
+                              [helper.make_tensor_value_info("e", TensorProto.FLOAT, None)])
+    graph = helper.make_graph(
+        [helper.make_node("If", ["cond"], ["y"], name="branch", then_branch=then, else_branch=other)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8]),
+         helper.make_tensor_value_info("cond", TensorProto.BOOL, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def _config_file(cid: str, kwargs: dict) -> str:
+    (FILES / cid).write_text(json.dumps(kwargs, sort_keys=True) + "\n")
+    return cid
+
+
+def reliability_cases() -> list[dict]:
+    """Nested external data, hostile bundle and sidecar content, damaged cache headers, config ranges."""
+    cases = []
+    nested = (
+        ("onnx_extdata_constant_escape.onnx", _constant_external_model("../../etc/passwd"),
+         "a Constant node's value kept in external data at ../../etc/passwd", ["{name}", "outside"], None),
+        ("onnx_extdata_if_body_symlink.onnx", _if_body_external_model("link_body.bin"),
+         "an If branch's initializer kept in external data through a symlink to /etc/passwd",
+         ["{name}", "outside"], ["link_body.bin", "/etc/passwd"]),
+    )
+    for cid, model, why, mention, link in nested:
+        (FILES / cid).write_bytes(model.SerializeToString())
+        for entry in ("load_onnx", "build_engine"):
+            case = _case(cid if entry == "load_onnx" else "build_" + cid.replace(".onnx", "").replace("onnx_", ""),
+                         entry, "error:ModelLoadError", why + ": refused before anything is read",
+                         file=cid, mentions=mention)
+            if link and entry == "load_onnx":  # one link in the corpus copy serves both cases
+                case["setup"] = {"symlink": link}
+            cases.append(case)
+    for cid, kwargs, why, mention in (
+        ("config_workspace_2pow50.json", {"workspace_mib": 2**50},
+         "workspace_mib 2^50 (the pool limit in bytes overflows TensorRT's 64-bit size)", ["17,592,186,044,415"]),
+        ("config_profile_dim_2pow63.json",
+         {"profiles": [{"input": "x", "min": [1, 3, 8, 8], "opt": [1, 3, 8, 8], "max": [1, 3, 8, 2**63]}]},
+         "a profile dimension of 2^63 (TensorRT's dimensions are 32-bit)", ["2,147,483,647"]),
+        ("config_dynamic_dims_2pow31.json", {"dynamic_dims": [1, 1, 2**31]},
+         "dynamic_dims max 2^31", ["2,147,483,647"]),
+    ):
+        cases.append(_case(cid, "BuildConfig", "error:ConfigError", why, file=_config_file(cid, kwargs),
+                           mentions=mention))
+    for cid, expect, why, mention in (
+        ("bundle_duplicate_entries", "error:BundleError",
+         "layer_info.json written twice in the zip (the second copy differs)", ["{name}", "twice", "layer_info.json"]),
+        ("bundle_many_unlisted", "error:BundleError",
+         "3,000 entries not in the manifest: a short message that counts them", ["{name}", "3,000 member(s)"]),
+    ):
+        cases.append(_case(f"{cid}.trtlab", "load_bundle", expect, why, make=cid, mentions=mention))
+    for cid, expect, why, mention in (
+        ("bundle_layer_info_wrong_format", "error:LayerInfoError",
+         "layer_info.json is JSON but not layer information (hash matches)", ["{name}", "layer_info.json"]),
+        ("bundle_layer_info_is_a_path", "error:LayerInfoError",
+         "layer_info.json holds the text '/etc/passwd': parsed as text, never opened", ["{name}", "layer_info.json"]),
+        ("bundle_profile_is_a_path", "error:LayerInfoError",
+         "profile.json holds the text '/etc/hostname': parsed as text, never opened", ["{name}", "profile.json"]),
+    ):
+        cases.append(_case(f"{cid}.trtlab", "load_bundle+fusion", expect, why, make=cid, mentions=mention))
+    cases.append(_case("plan_sidecar_layer_info_is_a_path", "load_engine+layers", "error:LayerInfoError",
+                       "a sidecar whose layer_info is the text '/etc/passwd': parsed as text, never opened",
+                       make="plan_sidecar_layer_info_is_a_path", mentions=["{name}.json", "layer information"]))
+    cases.append(_case("plan_huge_sparse", "load_engine", "error:BundleError",
+                       "a 17 GiB (sparse) plan: refused by size before reading", make="plan_huge_sparse",
+                       mentions=["{name}", "MiB"]))
+    for cid, why in (
+        ("cache_header_plan_bytes_null", "a cache header with plan_bytes null (TypeError before)"),
+        ("cache_header_plan_bytes_inf", "a cache header with plan_bytes 1e999 (OverflowError before)"),
+    ):
+        cases.append(_case(cid, "cache_rebuild", "ok",
+                           why + ": refused with a warning, deleted, rebuilt; the cache holds one valid entry again",
+                           make=cid))
+    cases.append(_case("build_dynamic_dims_fixed", "build_engine", "ok",
+                       "height and width dynamic, no profile: builds with each dimension fixed, and says so",
+                       fixture="onnx/dynamic_identity.onnx"))
+    return cases
+
+
 def generate() -> list[dict]:
     FILES.mkdir(parents=True, exist_ok=True)
     for p in FILES.iterdir():
         p.unlink()
     rng = np.random.default_rng(20261121)
-    cases = onnx_cases(rng) + layer_info_cases() + name_and_timing_cases() + fixture_cases() + build_cases() + made_cases()
+    cases = (onnx_cases(rng) + layer_info_cases() + name_and_timing_cases() + fixture_cases() + build_cases()
+             + made_cases() + reliability_cases())
     ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     (HERE / "cases.json").write_text(json.dumps(cases, indent=1) + "\n")

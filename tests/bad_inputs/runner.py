@@ -7,7 +7,7 @@ it observes, so the table stays true).
 A case names its input in one of three ways:
 
 - ``"file"``: a file of ``files/`` (made by ``generate.py``);
-- ``"fixture"``: a file of the shared real-world fixtures (``trtlab.data.fixtures_dir()``);
+- ``"fixture"``: a file of the shared real-world fixtures (``trtlab.data.shared_fixtures()``);
 - ``"make"``: a recipe below that builds the input at run time in a scratch folder (inputs that
   need other trtlab objects - bundles, engine plans, cache entries - or are too big to commit).
 
@@ -70,7 +70,7 @@ def prepare(workdir: Path) -> Path:
 def _fixture(rel: str) -> Path:
     import trtlab.data
 
-    root = trtlab.data.fixtures_dir()
+    root = trtlab.data.shared_fixtures()
     if root is None:
         raise Skip("shared fixtures not found (set TRTLAB_FIXTURES)")
     return root / rel
@@ -227,6 +227,33 @@ def _flip(path: Path, offset_from_end: int) -> None:
     path.write_bytes(bytes(data))
 
 
+def _with_extra_entries(good: Path, out: Path, extra: list[tuple[str, bytes]]) -> Path:
+    """The good bundle plus zip entries the manifest does not list (a name may repeat one it lists)."""
+    with zipfile.ZipFile(good) as zf:
+        members = [(n, zf.read(n)) for n in zf.namelist()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about a duplicate name: that is the point
+        with zipfile.ZipFile(out, "w") as zf:
+            for name, data in members + extra:
+                zf.writestr(name, data)
+    return out
+
+
+def _edit_cache_header(entry: Path, edit: Callable[[dict], None]) -> None:
+    """Rewrite a cache entry's JSON header (1e999 is written as Infinity, which json reads back as inf)."""
+    import struct
+
+    from trtlab.builder.cache import MAGIC
+
+    blob = entry.read_bytes()
+    (hlen,) = struct.unpack_from("<I", blob, len(MAGIC))
+    start = len(MAGIC) + 4
+    meta = json.loads(blob[start:start + hlen])
+    edit(meta)
+    header = json.dumps(meta, sort_keys=True).replace("Infinity", "1e999").encode()
+    entry.write_bytes(MAGIC + struct.pack("<I", len(header)) + header + blob[start + hlen:])
+
+
 def make(case: dict, work: Path) -> Path:
     """Build the input of a ``make`` case in ``work``; returns the path the entry point reads."""
     recipe = case["make"]
@@ -281,6 +308,16 @@ def make(case: dict, work: Path) -> Path:
             return _zip_bomb(good, out)
         if recipe in _CONSISTENT_EDITS:
             return _rewrite_zip(good, out, _manifest_edit(_CONSISTENT_EDITS[recipe]))
+        if recipe == "bundle_duplicate_entries":
+            return _with_extra_entries(good, out, [("layer_info.json", b"a second, different copy")])
+        if recipe == "bundle_many_unlisted":
+            return _with_extra_entries(good, out, [(f"junk/{i}.txt", b"") for i in range(3000)])
+        if recipe == "bundle_layer_info_wrong_format":
+            return _rewrite_zip(good, out, _manifest_edit(_set_member("layer_info.json", b'{"not": "layer info"}')))
+        if recipe == "bundle_layer_info_is_a_path":
+            return _rewrite_zip(good, out, _manifest_edit(_set_member("layer_info.json", b"/etc/passwd")))
+        if recipe == "bundle_profile_is_a_path":
+            return _rewrite_zip(good, out, _manifest_edit(_set_member("profile.json", b"/etc/hostname")))
         if recipe == "bundle_corrupt_model_consistent_hashes":
             def corrupt(man, m):
                 import hashlib
@@ -309,6 +346,13 @@ def make(case: dict, work: Path) -> Path:
             meta = json.loads(side.read_text())
             meta.update(build_seconds="fast", layer_info=17, config="fp32")
             side.write_text(json.dumps(meta))
+        elif recipe == "plan_sidecar_layer_info_is_a_path":
+            meta = json.loads(side.read_text())
+            meta.update(layer_info="/etc/passwd", layer_info_format="json")
+            side.write_text(json.dumps(meta))
+        elif recipe == "plan_huge_sparse":
+            with open(plan, "r+b") as fh:  # sparse: 17 GiB on paper, no disk used, nothing to read
+                fh.truncate(17 * 2**30)
         elif recipe == "plan_is_a_directory":
             plan.unlink()
             plan.mkdir()
@@ -323,6 +367,10 @@ def make(case: dict, work: Path) -> Path:
             entry.write_bytes(entry.read_bytes()[:-100])
         elif recipe == "cache_entry_random_bytes":
             entry.write_bytes(os.urandom(4096))
+        elif recipe == "cache_header_plan_bytes_null":
+            _edit_cache_header(entry, lambda meta: meta.__setitem__("plan_bytes", None))
+        elif recipe == "cache_header_plan_bytes_inf":
+            _edit_cache_header(entry, lambda meta: meta.__setitem__("plan_bytes", float("inf")))
         elif recipe == "cache_entry_header_lies":
             data = entry.read_bytes()
             entry.write_bytes(data.replace(b'"layers_sha256": "', b'"layers_sha256": "0', 1))
@@ -359,6 +407,15 @@ def _explore_bundle(path: Path):
     return bundle.fusion()
 
 
+def _build_config(path: Path):
+    """A BuildConfig from the JSON of its keyword arguments (profiles as lists of dicts)."""
+    from trtlab.builder import BuildConfig, ShapeProfile
+
+    kwargs = json.loads(_text(path))
+    profiles = tuple(ShapeProfile(p["input"], p["min"], p["opt"], p["max"]) for p in kwargs.pop("profiles", ()))
+    return BuildConfig(profiles=profiles, **kwargs)
+
+
 def _entry(name: str) -> Callable[[Path], Any]:
     import trtlab
     from trtlab.engine import parse_layer_name, parse_oneline
@@ -366,6 +423,9 @@ def _entry(name: str) -> Callable[[Path], Any]:
     def build(path):
         _rtx()
         return trtlab.build_engine(path)
+
+    def engine_layers(path):
+        return trtlab.load_engine(path).layer_info
 
     return {
         "load_onnx": trtlab.load_onnx,
@@ -382,6 +442,8 @@ def _entry(name: str) -> Callable[[Path], Any]:
         "load_bundle+fusion": _explore_bundle,
         "load_engine": trtlab.load_engine,
         "cache_rebuild": _cache_rebuild,
+        "load_engine+layers": engine_layers,
+        "BuildConfig": _build_config,
     }[name]
 
 
@@ -572,6 +634,13 @@ def _check_negative_dim_build(out, work):
     assert len(out.result.plan) > 0
 
 
+def _check_dynamic_dims_fixed(out, work):
+    engine = out.result
+    said = [w for w in out.warnings if "dynamic dimension" in w]
+    assert len(said) == 1 and "X[2] (height) = 1" in said[0] and "X[3] (width) = 1" in said[0], out.warnings
+    assert engine.notes and "X[2] (height)" in engine.notes[0]
+
+
 CHECKS: dict[str, Callable[[Outcome, Path], None]] = {
     "onnx_missing_node_input.onnx": _check_missing_input,
     "onnx_duplicate_node_names.onnx": _check_dup_names,
@@ -605,6 +674,9 @@ CHECKS: dict[str, Callable[[Outcome, Path], None]] = {
     "cache_entry_header_lies": _check_rebuilt,
     "build_negative_dim": _check_negative_dim_build,
     "onnx_dollar_names_drawn.onnx": _check_dollar_names_drawn,
+    "cache_header_plan_bytes_null": _check_rebuilt,
+    "cache_header_plan_bytes_inf": _check_rebuilt,
+    "build_dynamic_dims_fixed": _check_dynamic_dims_fixed,
 }
 
 

@@ -23,7 +23,7 @@ def built(rtx):
 
     def get(stem: str):
         if stem not in cache:
-            cache[stem] = build_engine(ROOT / "data" / f"{stem}.onnx")
+            cache[stem] = build_engine(ROOT / "trtlab" / "data" / f"{stem}.onnx")
         return cache[stem]
 
     return get

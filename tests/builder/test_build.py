@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import onnx
 import pytest
 
 import trtlab
@@ -11,7 +12,7 @@ from trtlab.builder import BuildConfig, CancelToken, ShapeProfile, build_engine
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = sorted((ROOT / "data").glob("*.onnx"))
+BUNDLED = sorted((ROOT / "trtlab" / "data").glob("*.onnx"))
 
 pytestmark = pytest.mark.rtx
 
@@ -31,7 +32,7 @@ def test_every_bundled_model_builds_and_maps(built, path):
 
 @pytest.mark.parametrize("stem", ["inception_block", "resnet18"])
 def test_conv_bn_relu_is_fused(built, stem):
-    if not (ROOT / "data" / f"{stem}.onnx").is_file():
+    if not (ROOT / "trtlab" / "data" / f"{stem}.onnx").is_file():
         pytest.skip(f"data/{stem}.onnx not generated")
     report = built(stem).fusion()
     fused = [layer for layer in report.layers
@@ -55,12 +56,12 @@ def test_unsupported_op_reports_node_and_op(rtx, fixtures):
 
 def test_corrupt_model_is_a_model_load_error(rtx, tmp_path):
     bad = tmp_path / "broken.onnx"
-    bad.write_bytes((ROOT / "data" / "inception_block.onnx").read_bytes()[:500])
+    bad.write_bytes((ROOT / "trtlab" / "data" / "inception_block.onnx").read_bytes()[:500])
     with pytest.raises(ModelLoadError, match="broken.onnx"):
         build_engine(bad)
     with pytest.raises(ModelLoadError, match="not a valid ONNX model"):
         build_engine(b"\x00\xffthis is not protobuf" * 10)
-    with pytest.raises(ModelLoadError, match="does not exist"):
+    with pytest.raises(ModelLoadError, match="not found"):
         build_engine(tmp_path / "missing.onnx")
 
 
@@ -92,8 +93,37 @@ def test_dynamic_shapes_get_profiles(rtx, fixtures):
     assert tuple(p["min"]) == (1, 2, 4, 4) and tuple(p["max"]) == (1, 2, 16, 32)
 
 
+def test_fixed_dynamic_dimensions_are_reported(rtx, fixtures):
+    model = fixtures / "onnx" / "dynamic_identity.onnx"   # X: (1, 2, height, width)
+    with pytest.warns(trtlab.builder.builder.BuildWarning, match=r"X\[2\] \(height\) = 1/2/3 \(min/opt/max\) from dynamic_dims"):
+        eng = build_engine(model, BuildConfig(dynamic_dims=(1, 2, 3)))
+    assert any("X[3] (width) = 1/2/3 (min/opt/max)" in n for n in eng.notes)
+    assert "X[3] (width)" in eng._repr_html_()
+    p = {t.name: t for t in eng.layer_info.io_tensors}["X"].profile
+    assert tuple(p["max"]) == (1, 2, 3, 3)
+
+
+def test_the_models_own_size_hints_are_used(rtx, fixtures, tmp_path):
+    proto = onnx.load(str(fixtures / "onnx" / "dynamic_identity.onnx"))
+    onnx.helper.set_model_props(proto, {"height": "8", "width": "not a number"})
+    path = tmp_path / "hinted.onnx"
+    onnx.save(proto, str(path))
+    with pytest.warns(trtlab.builder.builder.BuildWarning) as record:
+        eng = build_engine(path)
+    text = str(record[0].message)
+    assert "X[2] (height) = 8 from model hint" in text and "X[3] (width) = 1 from dynamic_dims" in text
+    p = {t.name: t for t in eng.layer_info.io_tensors}["X"].profile
+    assert tuple(p["max"]) == (1, 2, 8, 1)
+
+
+def test_a_full_profile_builds_without_a_warning(rtx, fixtures, recwarn):
+    model = fixtures / "onnx" / "dynamic_identity.onnx"
+    eng = build_engine(model, BuildConfig(profiles=(ShapeProfile.fixed("X", (1, 2, 4, 4)),)))
+    assert eng.notes == [] and not [w for w in recwarn if "dynamic dimension" in str(w.message)]
+
+
 def test_progress_events_and_cancel(rtx):
-    model = ROOT / "data" / "inception_block.onnx"
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
     events = []
     build_engine(model, progress=events.append)
     kinds = {e.kind for e in events}
@@ -114,34 +144,36 @@ def test_progress_callback_error_is_a_build_error(rtx):
         raise RuntimeError("callback bug")
 
     with pytest.raises(BuildError, match="callback bug"):
-        build_engine(ROOT / "data" / "inception_block.onnx", progress=boom)
+        build_engine(ROOT / "trtlab" / "data" / "inception_block.onnx", progress=boom)
 
 
 def test_tqdm_progress(rtx, capsys):
-    build_engine(ROOT / "data" / "inception_block.onnx", progress="tqdm")
+    build_engine(ROOT / "trtlab" / "data" / "inception_block.onnx", progress="tqdm")
     assert "Building engine" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="progress"):
-        build_engine(ROOT / "data" / "inception_block.onnx", progress="bar")
+        build_engine(ROOT / "trtlab" / "data" / "inception_block.onnx", progress="bar")
 
 
 def test_fp16_converts_the_model(rtx, built):
     fp32 = built("inception_block")
-    eng = build_engine(ROOT / "data" / "inception_block.onnx", BuildConfig(precision="fp16"))
+    eng = build_engine(ROOT / "trtlab" / "data" / "inception_block.onnx", BuildConfig(precision="fp16"))
     dtypes16 = {t.dtype for layer in eng.layer_info.layers for t in layer.outputs}
     dtypes32 = {t.dtype for layer in fp32.layer_info.layers for t in layer.outputs}
     assert "FP16" in dtypes16 and "FP16" not in dtypes32
     assert eng.onnx.find(op_type="Cast")   # Casts at the float32 I/O
+    inserted = len(eng.onnx.find(op_type="Cast")) - len(fp32.onnx.find(op_type="Cast"))
+    assert inserted > 0 and any(f"inserted {inserted} Cast node(s)" in n for n in eng.notes)
     assert {t.dtype for t in eng.onnx.inputs} == {"float32"}
 
 
 @pytest.mark.parametrize("precision, word", [("bf16", "not available"), ("int8", "Q/DQ"), ("fp8", "Q/DQ")])
 def test_precisions_the_backend_lacks_are_errors(rtx, precision, word):
     with pytest.raises(ConfigError, match=word):
-        build_engine(ROOT / "data" / "inception_block.onnx", BuildConfig(precision=precision))
+        build_engine(ROOT / "trtlab" / "data" / "inception_block.onnx", BuildConfig(precision=precision))
 
 
 def test_options_reach_the_builder(rtx):
-    model = ROOT / "data" / "inception_block.onnx"
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
     eng = build_engine(model, BuildConfig(precision="tf32", opt_level=1, workspace_mib=64, compute_capability="8.6"))
     assert eng.device == "sm86" and len(eng.layer_info) > 0
     with pytest.raises(ConfigError, match="sm99"):
@@ -149,7 +181,7 @@ def test_options_reach_the_builder(rtx):
 
 
 def test_verbosity_none_gives_an_empty_plan_with_a_note(rtx):
-    eng = build_engine(ROOT / "data" / "inception_block.onnx", BuildConfig(profiling_verbosity="none"))
+    eng = build_engine(ROOT / "trtlab" / "data" / "inception_block.onnx", BuildConfig(profiling_verbosity="none"))
     assert eng.layer_info_format == "none" and len(eng.layer_info) == 0 and eng.layer_info.note
 
 
@@ -177,7 +209,7 @@ def test_widget_progress_follows_the_build(rtx):
     from trtlab.builder.progress import WidgetProgress
 
     widget = WidgetProgress(display=False)
-    build_engine(ROOT / "data" / "inception_block.onnx", progress=widget)
+    build_engine(ROOT / "trtlab" / "data" / "inception_block.onnx", progress=widget)
     assert widget.bar.value == widget.bar.max > 1 and widget.bar.bar_style == "success"
     assert widget.label.value == "done"
 
@@ -191,6 +223,6 @@ def test_inspector_failure_falls_back_to_the_log(rtx, monkeypatch):
 
     real = bk._info_for("tensorrt_rtx_bindings")
     monkeypatch.setattr(builder, "_info_for", lambda name: dataclasses.replace(real, can_execute=True))
-    eng = build_engine(ROOT / "data" / "inception_block.onnx")   # real deserialize: fails without a driver
+    eng = build_engine(ROOT / "trtlab" / "data" / "inception_block.onnx")   # real deserialize: fails without a driver
     assert eng.layer_info_format == "oneline" and len(eng.layer_info) > 0
     assert any(sev == "ERROR" for sev, _ in eng.log)   # TensorRT said why it could not deserialize

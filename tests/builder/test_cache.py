@@ -13,7 +13,7 @@ from trtlab.builder import BuildConfig, EngineCache, build_engine
 from trtlab.builder.cache import default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "data" / "inception_block.onnx"
+MODEL = ROOT / "trtlab" / "data" / "inception_block.onnx"
 
 pytestmark = pytest.mark.rtx
 
@@ -33,8 +33,12 @@ def test_repeat_build_comes_from_cache(rtx, cache):
     # a fresh cache object (another process, say) verifies the entry by hash and uses it too
     other = build_engine(MODEL, cache=EngineCache(cache.path))
     assert other.from_cache and other.plan == first.plan
-    # the cached engine explores like the built one
-    assert other.fusion().summary() is not None
+    # the cached engine explores like the built one: same layers, same ONNX nodes, same summary
+    cached_report, built_report = other.fusion(), first.fusion()
+    assert [(r.name, r.kind, r.onnx_nodes) for r in cached_report.layers] == \
+        [(r.name, r.kind, r.onnx_nodes) for r in built_report.layers]
+    assert cached_report.summary().rows == built_report.summary().rows
+    assert not cached_report.is_mismatch and cached_report.coverage > 0
 
 
 def test_config_model_and_target_change_the_key(rtx, cache, fixtures):
@@ -134,3 +138,81 @@ def test_cache_argument_forms(rtx, tmp_path):
 
     with pytest.raises(ConfigError, match="cache"):
         build_engine(MODEL, cache=42)
+
+
+def _rewrite_header(path: Path, change) -> None:
+    import json
+    import struct
+
+    from trtlab.builder.cache import MAGIC
+
+    blob = path.read_bytes()
+    (hlen,) = struct.unpack_from("<I", blob, len(MAGIC))
+    start = len(MAGIC) + 4
+    meta = json.loads(blob[start:start + hlen])
+    header = change(json.dumps(meta, sort_keys=True)).encode()
+    path.write_bytes(MAGIC + struct.pack("<I", len(header)) + header + blob[start + hlen:])
+
+
+@pytest.mark.parametrize("field, value", [("plan_bytes", "null"), ("plan_bytes", "1e999"),
+                                          ("layers_bytes", "true"), ("plan_bytes", '"12"'), ("plan_bytes", "-3")])
+def test_a_damaged_header_is_discarded_and_rebuilt(rtx, cache, field, value):
+    import re
+
+    first = build_engine(MODEL, cache=cache)
+    _rewrite_header(_entry(cache), lambda text: re.sub(rf'"{field}": -?\d+', f'"{field}": {value}', text))
+    with pytest.warns(RuntimeWarning, match=f"header field '{field}'"):
+        again = build_engine(MODEL, cache=cache)
+    assert not again.from_cache and again.plan and first.plan
+    assert build_engine(MODEL, cache=cache).from_cache  # the rebuilt entry is good
+
+
+def test_clear_leaves_writes_in_progress_alone(cache):
+    import os
+    import time
+
+    from trtlab._atomic import TEMP_PREFIX
+    from trtlab.builder.cache import STALE_TEMP_SECONDS
+
+    folder = cache.path / "ab"
+    folder.mkdir()
+    fresh = folder / f"{TEMP_PREFIX}fresh.engine.1.tmp"
+    stale = folder / f"{TEMP_PREFIX}stale.engine.2.tmp"
+    fresh.write_bytes(b"in progress")
+    stale.write_bytes(b"left by a killed writer")
+    old = time.time() - STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    cache.clear()
+    assert fresh.exists() and not stale.exists()
+
+
+def test_clear_in_another_process_during_builds_loses_no_engine(rtx, cache):
+    """Builds keep their engines while another process clears the cache over and over."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time\nfrom trtlab.builder import EngineCache\nc = EngineCache(sys.argv[1])\n"
+            "end = time.time() + float(sys.argv[2])\nwhile time.time() < end:\n    c.clear()\n")
+    clearer = subprocess.Popen([sys.executable, "-c", code, str(cache.path), "8"],
+                               env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    try:
+        engines = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for opt in range(6):
+                engines.append(build_engine(MODEL, BuildConfig(opt_level=opt % 6), cache=cache))
+    finally:
+        clearer.wait(timeout=60)
+    assert clearer.returncode == 0
+    assert all(e.plan for e in engines)
+
+
+def test_a_failed_cache_write_still_returns_the_engine(rtx, cache, monkeypatch):
+    def refuse(key, engine):
+        raise CacheError("cannot write to the engine cache (disk full)")
+
+    monkeypatch.setattr(cache, "put", refuse)
+    with pytest.warns(UserWarning, match="built but not cached.*disk full"):
+        engine = build_engine(MODEL, cache=cache)
+    assert engine.plan and not engine.from_cache
+    assert any("disk full" in m for s, m in engine.log if s == "WARNING")

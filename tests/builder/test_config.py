@@ -33,10 +33,23 @@ def test_bad_precision_names_value_and_allowed():
     ({"profiling_verbosity": "loud"}, "'loud'"),
     ({"compute_capability": "ampere"}, "'ampere'"),
     ({"dynamic_dims": (4, 2, 8)}, "dynamic_dims"),
+    # values that pass a type check but would fail inside TensorRT: the allowed range is named
+    ({"workspace_mib": 2**50}, "give 1 to 17,592,186,044,415 MiB"),
+    ({"dynamic_dims": (1, 1, 2**31)}, "from 0 to 2,147,483,647"),
+    ({"profiles": (ShapeProfile.fixed("x", (1, 3)),)}, None),
 ])
 def test_bad_values_are_named(kw, word):
+    if word is None:
+        BuildConfig(**kw)
+        return
     with pytest.raises(ConfigError, match=word):
         BuildConfig(**kw)
+
+
+def test_profile_dimensions_beyond_tensorrt_are_config_errors():
+    with pytest.raises(ConfigError, match="2,147,483,647"):
+        ShapeProfile("x", (1, 1), (1, 1), (1, 2**63))
+    assert ShapeProfile("x", (1,), (1,), (2**31 - 1,)).max == (2**31 - 1,)
 
 
 def test_profile_min_greater_than_max():

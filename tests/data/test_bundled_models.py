@@ -146,7 +146,7 @@ def test_full_width_resnet18_has_resnet18s_parameter_count():
 
 
 def test_generate_reproduces_the_committed_files_byte_for_byte(fixtures, data_dir, tmp_path):
-    subprocess.run([sys.executable, str(data_dir / "generate.py"), "--out", str(tmp_path)], check=True,
+    subprocess.run([sys.executable, str(ROOT / "data" / "generate.py"), "--out", str(tmp_path)], check=True,
                    capture_output=True, cwd=tmp_path)
     for name in MODELS:
         assert (tmp_path / f"{name}.onnx").read_bytes() == (data_dir / f"{name}.onnx").read_bytes(), name

@@ -20,6 +20,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 import trtlab
+import trtlab.data
 from trtlab.engine import load_layer_info, load_profile, load_timing, parse_layer_name, parse_oneline
 from trtlab.engine.names import KINDS
 
@@ -29,9 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def fixtures() -> Path | None:
-    import trtlab.data
-
-    return trtlab.data.fixtures_dir()
+    return trtlab.data.shared_fixtures()
 
 
 @lru_cache(maxsize=None)
@@ -305,7 +304,7 @@ def target_onnx(data: bytes) -> str:
 
 @lru_cache(maxsize=None)
 def _resnet_graph():
-    return trtlab.load_onnx(ROOT / "data" / "resnet18.onnx")
+    return trtlab.load_onnx(ROOT / "trtlab" / "data" / "resnet18.onnx")
 
 
 def target_fusion(src) -> str:

@@ -290,8 +290,21 @@ def test_plan_bytes_paths_and_bad_engines(cuda, memory, tmp_path, monkeypatch):
         assert np.array_equal(s.run(_inputs())["y"], _inputs()["x"])
     path = tmp_path / "model.plan"
     path.write_bytes(plan)
+    # a plan path goes through load_engine's sidecar check: without a sidecar only when trusted
+    with pytest.raises(BundleError, match="no sidecar.*unverified.*trusted=True"):
+        InferenceSession(str(path), cuda=cuda)
+    with InferenceSession(str(path), cuda=cuda, trusted=True) as s:
+        assert len(s.bindings) == 4
+    import hashlib
+    import json
+
+    sidecar = {"format": "trtlab-engine", "plan_bytes": len(plan), "plan_sha256": hashlib.sha256(plan).hexdigest()}
+    (tmp_path / "model.plan.json").write_text(json.dumps(sidecar))
     with InferenceSession(str(path), cuda=cuda) as s:
         assert len(s.bindings) == 4
+    path.write_bytes(plan + b"\0")
+    with pytest.raises(BundleError, match="does not match its sidecar"):
+        InferenceSession(str(path), cuda=cuda, trusted=True)
 
     class Built:  # the BuiltEngine protocol: .plan and .backend.module
         class backend:

@@ -7,7 +7,7 @@ a function needs it (:func:`backend_info`, :func:`build_engine`).
 from __future__ import annotations
 
 from .backend import BackendInfo, GpuInfo, backend_info
-from .builder import BuiltEngine, build_engine
+from .builder import BuildWarning, BuiltEngine, build_engine
 from .bundle import ExplorationBundle, load_bundle, load_engine, save_bundle, save_engine
 from .cache import EngineCache
 from .config import PRECISIONS, BuildConfig, ShapeProfile, parse_shapes
@@ -22,6 +22,7 @@ __all__ = [
     "GpuInfo",
     "backend_info",
     "BuiltEngine",
+    "BuildWarning",
     "build_engine",
     "CancelToken",
     "ProgressEvent",

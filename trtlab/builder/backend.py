@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from .._boundary import boundary
 from ..errors import BackendError
 
 __all__ = ["BACKEND_MODULES", "BackendInfo", "GpuInfo", "backend_info", "resolve_backend", "probe_gpu"]
@@ -83,7 +84,7 @@ def probe_gpu() -> GpuInfo:
             lib.cuDeviceGetAttribute(ctypes.byref(minor), _CU_ATTR_CC_MINOR, dev)
             devices.append((buf.value.decode(errors="replace"), (major.value, minor.value)))
         return GpuInfo(True, drv, tuple(devices), None if devices else "the CUDA driver reports no device")
-    except Exception as exc:  # a broken driver must not break trtlab
+    except (OSError, AttributeError, ValueError) as exc:  # a broken driver must not break trtlab
         return GpuInfo(True, error=f"querying the CUDA driver failed: {exc}")
 
 
@@ -194,13 +195,9 @@ def _auto_backend() -> ModuleType:
 
 @functools.lru_cache(maxsize=None)
 def _cached_import(name: str) -> ModuleType:
-    try:
+    with boundary(BackendError, f"importing the forced backend {name!r}",
+                  f"Install it (pip install 'trtlab[rtx]' without a GPU, 'trtlab[gpu]' with one) or unset {ENV_VAR}."):
         return _import(name)
-    except Exception as exc:
-        raise BackendError(
-            f"the forced backend {name!r} cannot be imported ({type(exc).__name__}: {exc}); install it "
-            f"(pip install 'trtlab[rtx]' without a GPU, 'trtlab[gpu]' with one) or unset {ENV_VAR}"
-        ) from exc
 
 
 def _family(mod: ModuleType) -> str:

@@ -5,22 +5,34 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
-from ..errors import BackendError, BuildCancelled, BuildError, ConfigError, TrtlabError
+from .. import engine as eng
+from .._atomic import atomic_write
+from ..errors import BackendError, CacheError, ConfigError, LayerInfoError
+from ..fusion import map_fusion
+from ..graph import load_onnx
 from .backend import BackendInfo, _info_for, resolve_backend
+from .cache import as_cache
 from .config import BuildConfig
-from .model import ModelSource, has_qdq, read_model, to_fp16
-from .progress import CancelToken, ProgressEvent, make_progress
+from .model import ModelSource, has_qdq, read_model, require_nodes, to_fp16
+from .profiles import input_symbols, model_hints
+from .progress import CancelToken, make_progress
+from .trt_session import TRT_ERRORS, BuildRequest, layer_info_from_engine, run_builder
 
-__all__ = ["BuiltEngine", "build_engine", "extract_layers_from_log", "cache_key"]
+__all__ = ["BuiltEngine", "build_engine", "save_engine", "extract_layers_from_log", "cache_key", "BuildWarning"]
 
-SEVERITIES = ("INTERNAL_ERROR", "ERROR", "WARNING", "INFO", "VERBOSE")
+
+SIDECAR_FORMAT = "trtlab-engine"
+
+
+class BuildWarning(UserWarning):
+    """A choice ``build_engine`` made that the user did not ask for (e.g. a dynamic dimension fixed)."""
 
 
 # ----------------------------------------------------------------------------- result object
@@ -45,6 +57,8 @@ class BuiltEngine:
     log: list[tuple[str, str]] = field(default_factory=list)
     key: str | None = None               # engine cache key (sha256)
     model_digest: str | None = None
+    notes: list[str] = field(default_factory=list)   # what the build decided or changed on its own
+    source: str | None = None            # where it was loaded from, for messages (e.g. "sidecar 'x.plan.json'")
     _model_bytes: Callable[[], bytes] | bytes | None = field(default=None, repr=False)
     _plan_cache: object = field(default=None, repr=False)
     _onnx_cache: object = field(default=None, repr=False)
@@ -61,8 +75,6 @@ class BuiltEngine:
     def onnx(self):
         """The built model as an :class:`~trtlab.graph.OnnxGraph` (None if unknown)."""
         if self._onnx_cache is None and self.model_bytes is not None:
-            from ..graph import load_onnx
-
             self._onnx_cache = load_onnx(self.model_bytes)
         return self._onnx_cache
 
@@ -70,15 +82,18 @@ class BuiltEngine:
     def layer_info(self):
         """The engine's layers as an :class:`~trtlab.engine.EnginePlan`."""
         if self._plan_cache is None:
-            self._plan_cache = plan_from_text(self.layer_info_text, self.layer_info_format)
+            try:
+                self._plan_cache = plan_from_text(self.layer_info_text, self.layer_info_format)
+            except LayerInfoError as exc:
+                if self.source is None:
+                    raise
+                raise LayerInfoError(f"the layer information of {self.source}: {exc}") from exc
         return self._plan_cache
 
     def fusion(self, profile=None):
         """``map_fusion(self.onnx, self.layer_info)``: which ONNX nodes each engine layer absorbed."""
         if self.onnx is None:
             raise ConfigError("this engine has no ONNX model attached; load it with load_engine(path, model=...)")
-        from ..fusion import map_fusion
-
         return map_fusion(self.onnx, self.layer_info, profile)
 
     @property
@@ -98,12 +113,11 @@ class BuiltEngine:
             "layer_info_format": self.layer_info_format,
             "build_seconds": round(self.build_seconds, 6),
             "cache_key": self.key,
+            "notes": list(self.notes),
         }
 
     def save(self, path) -> Path:
         """Write ``path`` (the plan) and ``path + '.json'`` (backend, config, hashes, layer info)."""
-        from .bundle import save_engine
-
         return save_engine(self, path)
 
     def __repr__(self) -> str:
@@ -120,29 +134,52 @@ class BuiltEngine:
             ("built", "from the engine cache" if self.from_cache else f"in {self.build_seconds:.2f} s"),
             ("layer information", f"{self.layer_info_format} ({_count_layers(self)} layers)"),
         ]
-        warnings = [m for s, m in self.log if s in ("WARNING", "ERROR", "INTERNAL_ERROR")]
-        if warnings:
-            rows.append(("warnings", str(len(warnings))))
+        rows += [("note", n) for n in self.notes]
+        logged = [m for s, m in self.log if s in ("WARNING", "ERROR", "INTERNAL_ERROR")]
+        if logged:
+            rows.append(("warnings", str(len(logged))))
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
                        f"{html.escape(str(v))}</td></tr>" for k, v in rows)
         return f"<table><caption>TensorRT engine</caption>{body}</table>"
 
 
+def save_engine(engine, path) -> Path:
+    """Write the plan to ``path`` and a sidecar ``path + '.json'``; returns the plan's path."""
+    path = Path(path)
+    sidecar = {
+        "format": SIDECAR_FORMAT,
+        "version": 1,
+        **engine.metadata(),
+        "layer_info": engine.layer_info_text,
+    }
+    try:
+        # each file is replaced atomically; a write killed between the two leaves a pair whose
+        # hashes disagree, which load_engine refuses (docs/reliability.md, known limitations)
+        with atomic_write(path) as fh:
+            fh.write(engine.plan)
+        with atomic_write(str(path) + ".json") as fh:
+            fh.write(json.dumps(sidecar, indent=1).encode())
+    except OSError as exc:
+        raise ConfigError(f"cannot write the engine to {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
+    return path
+
+
 def _count_layers(engine: BuiltEngine) -> str:
     try:
         return str(len(engine.layer_info))
-    except Exception:  # display must never raise
+    except LayerInfoError:  # a display shows what it can
         return "?"
 
 
 def plan_from_text(text: str, fmt: str):
-    """Layer-information text -> EnginePlan, through trtlab.engine's parsers."""
-    from .. import engine as eng
+    """Layer-information text (a sidecar's, a bundle member's, the cache's) -> EnginePlan.
 
+    The text is always parsed, never opened as a path, whatever it looks like.
+    """
     if fmt == "oneline":
         return eng.parse_oneline(text)
     if fmt == "json":
-        return eng.load_layer_info(text)
+        return eng.load_layer_info(text.encode("utf-8"))  # bytes: parsed as text, never taken for a path
     return eng.EnginePlan(layers=[], io_tensors=[], source="none", verbosity="none",
                           note="built with profiling_verbosity='none'; build with 'detailed' to see layers")
 
@@ -159,55 +196,7 @@ def extract_layers_from_log(log: list[tuple[str, str]]) -> str | None:
     return None
 
 
-# ----------------------------------------------------------------------------- TensorRT adapters
-def _make_logger(trt: ModuleType, sink: list):
-    names = {getattr(trt.ILogger.Severity, n): n for n in SEVERITIES if hasattr(trt.ILogger.Severity, n)}
-
-    class _Logger(trt.ILogger):
-        def __init__(self):
-            trt.ILogger.__init__(self)
-
-        def log(self, severity, msg):  # called by TensorRT, possibly from its threads
-            sink.append((names.get(severity, str(severity)), msg))
-
-    return _Logger()
-
-
-def _make_monitor(trt: ModuleType, callback, token: CancelToken | None, errors: list):
-    depth: dict[str, int] = {}
-
-    class _Monitor(trt.IProgressMonitor):
-        def __init__(self):
-            trt.IProgressMonitor.__init__(self)
-            self.cancelled = False
-
-        def _emit(self, ev: ProgressEvent) -> bool:
-            if callback is None:
-                return True
-            try:
-                return callback(ev) is not False
-            except Exception as exc:  # never let a callback exception cross into TensorRT
-                errors.append(exc)
-                return False
-
-        def phase_start(self, phase_name, parent_phase, num_steps):
-            depth[phase_name] = depth.get(parent_phase, -1) + 1 if parent_phase else 0
-            self._emit(ProgressEvent("start", phase_name, parent_phase, None, num_steps, depth[phase_name]))
-
-        def step_complete(self, phase_name, step):
-            keep = self._emit(ProgressEvent("step", phase_name, None, step, None, depth.get(phase_name, 0)))
-            if token is not None and token.cancelled:
-                keep = False
-            if not keep:
-                self.cancelled = True
-            return keep
-
-        def phase_finish(self, phase_name):
-            self._emit(ProgressEvent("finish", phase_name, None, None, None, depth.get(phase_name, 0)))
-
-    return _Monitor()
-
-
+# ----------------------------------------------------------------------------- build
 def _check_config(config: BuildConfig, info: BackendInfo, trt: ModuleType, src: ModelSource) -> None:
     if config.precision not in info.precisions:
         raise ConfigError(
@@ -226,68 +215,31 @@ def _check_config(config: BuildConfig, info: BackendInfo, trt: ModuleType, src: 
             "cache calls are no-ops since TensorRT for RTX 1.2); leave timing_cache=None with this backend"
         )
     if config.compute_capability is not None:
-        cc_enum = getattr(trt, "ComputeCapability", None)
-        if cc_enum is None:
-            raise BackendError(
-                f"compute_capability {config.compute_capability!r} needs a backend that builds for a chosen "
-                f"GPU architecture (TensorRT for RTX); {info.module} builds for the GPU it runs on. "
-                "Leave compute_capability=None"
-            )
-        name = config.compute_capability.upper()
-        if not hasattr(cc_enum, name) or name == "NONE":
-            allowed = [n.lower() for n in cc_enum.__members__ if n != "NONE"]
-            raise ConfigError(
-                f"compute_capability {config.compute_capability!r} is not a target of {info.module} "
-                f"{info.version}; choose one of {', '.join(allowed)}"
-            )
-        if name == "CURRENT" and not info.gpu.devices:
-            raise ConfigError("compute_capability 'current' needs a GPU here; name an architecture such as 'sm86'")
+        _check_compute_capability(config, info, trt)
+
+
+def _check_compute_capability(config: BuildConfig, info: BackendInfo, trt: ModuleType) -> None:
+    cc_enum = getattr(trt, "ComputeCapability", None)
+    if cc_enum is None:
+        raise BackendError(
+            f"compute_capability {config.compute_capability!r} needs a backend that builds for a chosen "
+            f"GPU architecture (TensorRT for RTX); {info.module} builds for the GPU it runs on. "
+            "Leave compute_capability=None"
+        )
+    name = config.compute_capability.upper()
+    if not hasattr(cc_enum, name) or name == "NONE":
+        allowed = [n.lower() for n in cc_enum.__members__ if n != "NONE"]
+        raise ConfigError(
+            f"compute_capability {config.compute_capability!r} is not a target of {info.module} "
+            f"{info.version}; choose one of {', '.join(allowed)}"
+        )
+    if name == "CURRENT" and not info.gpu.devices:
+        raise ConfigError("compute_capability 'current' needs a GPU here; name an architecture such as 'sm86'")
 
 
 def _uses_timing_cache(info: BackendInfo) -> bool:
     # TensorRT for RTX deprecated the timing cache (no-op since 1.2): it times nothing ahead of time
     return info.family != "tensorrt_rtx"
-
-
-def _network_inputs(network) -> list[tuple[str, tuple[int, ...]]]:
-    out = []
-    for i in range(network.num_inputs):
-        net_input = network.get_input(i)
-        out.append((net_input.name, tuple(net_input.shape)))
-    return out
-
-
-def resolve_profiles(config: BuildConfig, inputs: list[tuple[str, tuple[int, ...]]]):
-    """Check the config's ShapeProfiles against the network's inputs; fill in dynamic ones.
-
-    Returns ``{input: (min, opt, max)}`` for every input that needs a profile (one with a
-    dynamic dimension, or one the user gave a profile for). Symbolic/unknown dimensions
-    without a user profile get ``config.dynamic_dims``.
-    """
-    names = [n for n, _ in inputs]
-    for prof in config.profiles:
-        if prof.input not in names:
-            raise ConfigError(f"shape profile for {prof.input!r}: the model has no such input; its inputs are {names}")
-    out = {}
-    for name, shape in inputs:
-        prof = config.profile_for(name)
-        if prof is not None:
-            if len(prof.min) != len(shape):
-                raise ConfigError(
-                    f"shape profile for {name!r} has rank {len(prof.min)} (min {prof.min}) but the input has "
-                    f"rank {len(shape)} (shape {shape}, -1 = dynamic); give {len(shape)} dimensions"
-                )
-            for axis, d in enumerate(shape):
-                if d >= 0 and not (prof.min[axis] == prof.opt[axis] == prof.max[axis] == d):
-                    raise ConfigError(
-                        f"shape profile for {name!r}: dimension {axis} is fixed to {d} in the model, but the "
-                        f"profile gives min {prof.min[axis]}, opt {prof.opt[axis]}, max {prof.max[axis]}"
-                    )
-            out[name] = (prof.min, prof.opt, prof.max)
-        elif any(d < 0 for d in shape):
-            lo, mid, hi = config.dynamic_dims
-            out[name] = tuple(tuple(v if d < 0 else d for d in shape) for v in (lo, mid, hi))
-    return out
 
 
 def cache_key(model_digest: str, config: BuildConfig, info: BackendInfo) -> str:
@@ -302,34 +254,6 @@ def cache_key(model_digest: str, config: BuildConfig, info: BackendInfo) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _error_lines(log) -> list[str]:
-    return [m for s, m in log if s in ("ERROR", "INTERNAL_ERROR")]
-
-
-def _parser_errors(parser) -> list[dict]:
-    errs = []
-    for i in range(parser.num_errors):
-        parser_error = parser.get_error(i)
-        errs.append({
-            "desc": parser_error.desc(),
-            "code": str(parser_error.code()),
-            "node": parser_error.node(),
-            "node_name": parser_error.node_name(),
-            "node_operator": parser_error.node_operator(),
-        })
-    return errs
-
-
-def _layer_info_from_engine(trt, plan: bytes, logger) -> str | None:
-    trt_runtime = trt.Runtime(logger)
-    cuda_engine = trt_runtime.deserialize_cuda_engine(plan)
-    if cuda_engine is None:
-        return None
-    inspector = cuda_engine.create_engine_inspector()
-    return inspector.get_engine_information(trt.LayerInformationFormat.JSON)
-
-
-# ----------------------------------------------------------------------------- build
 def build_engine(model, config: BuildConfig | None = None, progress=None, cache=None, *,
                  cancel: CancelToken | None = None, backend: str | None = None) -> BuiltEngine:
     """Build a TensorRT engine from an ONNX model and read back its layer information.
@@ -340,162 +264,153 @@ def build_engine(model, config: BuildConfig | None = None, progress=None, cache=
       :class:`ProgressEvent`; returning ``False`` cancels the build.
     - ``cache``: ``None``/``False`` (no cache), ``True`` (the default :class:`EngineCache`), a
       path, or an :class:`EngineCache`. A hit returns the cached plan and layer information.
+      A cache that cannot be written to costs the cache entry, never the engine (a warning).
     - ``cancel``: a :class:`CancelToken`; ``token.cancel()`` stops the build (``BuildCancelled``).
     - ``backend``: force a TensorRT module (else ``$TRTLAB_BACKEND``, else the first installed).
+
+    Dynamic input dimensions without a ShapeProfile are fixed (to the model's hint for the
+    dimension's name, else ``config.dynamic_dims``); the build says so with a
+    :class:`BuildWarning` and in ``engine.notes``.
 
     Raises ``ModelLoadError`` (not an ONNX model), ``ConfigError`` (bad profile, precision the
     backend lacks), ``BuildError`` (parser errors name the node and op type; builder errors
     carry the log lines), ``BuildCancelled``, ``BackendError``, ``CacheError``.
     """
-    if config is None:
-        config = BuildConfig()
-    if not isinstance(config, BuildConfig):
-        raise ConfigError(f"config {config!r} is not a BuildConfig; create one with trtlab.BuildConfig(...)")
+    config = _as_config(config)
     src = read_model(model)
     callback = make_progress(progress)
-    from .cache import as_cache
-
     engine_cache = as_cache(cache)
+    trt, info = _backend(backend)
+    _check_config(config, info, trt, src)
+    key = cache_key(src.digest, config, info)
+    model_bytes_fn = _model_bytes_fn(src, config, info)
+    hit = _from_cache(engine_cache, key, config, info, src, model_bytes_fn)
+    if hit is not None:
+        return hit
+    engine = _build_fresh(trt, info, src, config, callback, cancel, engine_cache, key)
+    _store(engine_cache, key, engine)
+    return engine
+
+
+def _as_config(config) -> BuildConfig:
+    if config is None:
+        return BuildConfig()
+    if not isinstance(config, BuildConfig):
+        raise ConfigError(f"config {config!r} is not a BuildConfig; create one with trtlab.BuildConfig(...)")
+    return config
+
+
+def _backend(backend: str | None) -> tuple[ModuleType, BackendInfo]:
     trt = resolve_backend(backend)
     info = _info_for(trt.__name__)
     if not info.can_build:
-        raise BackendError(f"{info.module} {info.version} cannot build engines (no Builder); install 'trtlab[rtx]' or 'trtlab[gpu]'")
-    _check_config(config, info, trt, src)
+        raise BackendError(f"{info.module} {info.version} cannot build engines (no Builder); "
+                           "install 'trtlab[rtx]' or 'trtlab[gpu]'")
+    return trt, info
 
-    key = cache_key(src.digest, config, info)
-    model_bytes_fn = _model_bytes_fn(src, config, info)
-    if engine_cache is not None:
-        hit = engine_cache.get(key)
-        if hit is not None:
-            return BuiltEngine(
-                plan=hit.plan, layer_info_text=hit.layer_info_text, layer_info_format=hit.layer_info_format,
-                build_seconds=hit.meta.get("build_seconds", 0.0), backend=info.module,
-                backend_version=info.version, device=hit.meta.get("device", info.device), config=config,
-                from_cache=True, log=[("INFO", f"loaded from the engine cache: {hit.path}")], key=key,
-                model_digest=src.digest, _model_bytes=model_bytes_fn,
-            )
 
-    src.proto()  # a model that is not valid ONNX fails here with ModelLoadError, before TensorRT sees it
+def _from_cache(engine_cache, key, config, info, src, model_bytes_fn) -> BuiltEngine | None:
+    if engine_cache is None:
+        return None
+    hit = engine_cache.get(key)
+    if hit is None:
+        return None
+    return BuiltEngine(
+        plan=hit.plan, layer_info_text=hit.layer_info_text, layer_info_format=hit.layer_info_format,
+        build_seconds=hit.meta.get("build_seconds", 0.0), backend=info.module,
+        backend_version=info.version, device=hit.meta.get("device", info.device), config=config,
+        from_cache=True, log=[("INFO", f"loaded from the engine cache: {hit.path}")], key=key,
+        model_digest=src.digest, notes=list(hit.meta.get("notes", [])), _model_bytes=model_bytes_fn,
+    )
+
+
+def _build_fresh(trt, info: BackendInfo, src: ModelSource, config: BuildConfig, callback, cancel,
+                 engine_cache, key: str) -> BuiltEngine:
+    proto = require_nodes(src)  # a model that is not valid ONNX fails here, before TensorRT sees it
     log: list[tuple[str, str]] = []
+    notes: list[str] = []
     t0 = time.perf_counter()
-    built_model = model_bytes_fn()
-    plan = _run_builder(trt, info, src, built_model, config, callback, cancel, log, engine_cache)
+    built_model = _model_to_build(src, config, info, notes)
+    request = BuildRequest(
+        model_data=built_model, model_path=src.path, config=config, strongly_typed=info.strongly_typed,
+        hints=model_hints(proto), symbols=input_symbols(proto), callback=callback, cancel=cancel,
+        timing_path=_timing_path(config, info, engine_cache),
+    )
+    output = run_builder(trt, request, log)
     build_seconds = time.perf_counter() - t0
-
-    fmt, text = "none", ""
-    if config.profiling_verbosity != "none":
-        if info.can_execute:
-            try:
-                text = _layer_info_from_engine(trt, plan, _make_logger(trt, log)) or ""
-                fmt = "json" if text else "none"
-                if not text:
-                    log.append(("WARNING", "trtlab: the engine could not be deserialized here; "
-                                           "its layer information comes from the builder's log instead"))
-            except Exception as exc:  # fall back to the log listing below
-                log.append(("WARNING", f"trtlab: reading layer information from the engine failed: {exc}"))
-        if fmt == "none":
-            listing = extract_layers_from_log(log)
-            if listing is not None:
-                fmt, text = "oneline", listing
-    engine = BuiltEngine(
-        plan=plan, layer_info_text=text, layer_info_format=fmt, build_seconds=build_seconds,
+    _note_fixed_dims(output.profiles, notes)
+    fmt, text = _read_layer_info(trt, info, config, output.plan, log)
+    return BuiltEngine(
+        plan=output.plan, layer_info_text=text, layer_info_format=fmt, build_seconds=build_seconds,
         backend=info.module, backend_version=info.version,
         device=config.compute_capability or info.device, config=config, from_cache=False, log=log,
-        key=key, model_digest=src.digest, _model_bytes=built_model,
+        key=key, model_digest=src.digest, notes=notes, _model_bytes=built_model,
     )
-    if engine_cache is not None:
-        engine_cache.put(key, engine)
-    return engine
+
+
+def _model_to_build(src: ModelSource, config: BuildConfig, info: BackendInfo, notes: list[str]) -> bytes:
+    if not (config.precision == "fp16" and info.strongly_typed):
+        return src.data
+    data, casts = to_fp16(src)
+    if casts:
+        notes.append(f"the FP16 conversion inserted {casts} Cast node(s) to keep the model's float32 "
+                     "inputs and outputs; they are part of the built model's ONNX nodes")
+    return data
+
+
+def _timing_path(config: BuildConfig, info: BackendInfo, engine_cache):
+    if config.timing_cache:
+        return Path(config.timing_cache)
+    if engine_cache is not None and _uses_timing_cache(info):
+        return engine_cache.timing_cache_path(info)
+    return None
+
+
+def _note_fixed_dims(profiles, notes: list[str]) -> None:
+    message = profiles.message()
+    if message:
+        notes.append(message)
+        warnings.warn(f"trtlab.build_engine: {message}", BuildWarning, stacklevel=4)
+
+
+def _read_layer_info(trt, info: BackendInfo, config: BuildConfig, plan: bytes, log: list) -> tuple[str, str]:
+    """(format, text): the inspector's JSON where the engine deserializes here, else the log's listing."""
+    if config.profiling_verbosity == "none":
+        return "none", ""
+    if info.can_execute:
+        text = _inspect(trt, plan, log)
+        if text:
+            return "json", text
+    listing = extract_layers_from_log(log)
+    if listing is not None:
+        return "oneline", listing
+    return "none", ""
+
+
+def _inspect(trt, plan: bytes, log: list) -> str:
+    try:
+        text = layer_info_from_engine(trt, plan, log) or ""
+    except TRT_ERRORS as exc:  # the builder's log still lists the layers
+        log.append(("WARNING", f"trtlab: reading layer information from the engine failed: {exc}"))
+        return ""
+    if not text:
+        log.append(("WARNING", "trtlab: the engine could not be deserialized here; "
+                               "its layer information comes from the builder's log instead"))
+    return text
 
 
 def _model_bytes_fn(src: ModelSource, config: BuildConfig, info: BackendInfo):
     if config.precision == "fp16" and info.strongly_typed:
-        return lambda: to_fp16(src)
+        return lambda: to_fp16(src)[0]
     return lambda: src.data
 
 
-def _run_builder(trt, info, src: ModelSource, model_data: bytes, config: BuildConfig, callback, cancel,
-                 log: list, engine_cache) -> bytes:
-    logger = _make_logger(trt, log)
-    cb_errors: list[Exception] = []
+def _store(engine_cache, key: str, engine: BuiltEngine) -> None:
+    """Put ``engine`` in the cache; a cache that cannot take it costs the entry, not the engine."""
+    if engine_cache is None:
+        return
     try:
-        builder = trt.Builder(logger)
-        network = builder.create_network(0)
-        parser = trt.OnnxParser(network, logger)
-        ok = parser.parse(model_data, str(src.path) if src.path is not None else None)
-    except TrtlabError:
-        raise
-    except Exception as exc:
-        raise BuildError(f"TensorRT could not start parsing the model ({type(exc).__name__}: {exc})") from exc
-    if not ok:
-        errs = _parser_errors(parser)
-        lines = [f"node {e['node']} {e['node_name'] or '(unnamed)'!r} (op type {e['node_operator']}): {e['desc']}"
-                 for e in errs]
-        err = BuildError(
-            "the TensorRT ONNX parser rejected the model: " + "; ".join(lines or _error_lines(log) or ["no detail"])
-            + ". Replace or remove the unsupported node(s), or provide a TensorRT plugin for them"
-        )
-        err.parser_errors = errs
-        err.log = _error_lines(log)
-        raise err
-
-    profiles = resolve_profiles(config, _network_inputs(network))
-    bconfig = builder.create_builder_config()
-    if profiles:
-        oprofile = builder.create_optimization_profile()
-        for name, (mn, op, mx) in profiles.items():
-            oprofile.set_shape(name, mn, op, mx)
-        bconfig.add_optimization_profile(oprofile)
-    if config.workspace_mib is not None:
-        bconfig.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, config.workspace_mib << 20)
-    if config.opt_level is not None:
-        bconfig.builder_optimization_level = config.opt_level
-    bconfig.profiling_verbosity = {
-        "detailed": trt.ProfilingVerbosity.DETAILED,
-        "layer_names_only": trt.ProfilingVerbosity.LAYER_NAMES_ONLY,
-        "none": trt.ProfilingVerbosity.NONE,
-    }[config.profiling_verbosity]
-    if config.precision == "tf32":
-        bconfig.set_flag(trt.BuilderFlag.TF32)
-    elif config.precision != "fp32" and not info.strongly_typed:
-        bconfig.set_flag(getattr(trt.BuilderFlag, config.precision.upper()))
-    if config.compute_capability is not None:
-        bconfig.num_compute_capabilities = 1
-        bconfig.set_compute_capability(getattr(trt.ComputeCapability, config.compute_capability.upper()), 0)
-    timing_path = Path(config.timing_cache) if config.timing_cache else (
-        engine_cache.timing_cache_path(info) if engine_cache is not None and _uses_timing_cache(info) else None)
-    tcache = None
-    if timing_path is not None:
-        data = timing_path.read_bytes() if timing_path.is_file() else b""
-        tcache = bconfig.create_timing_cache(data)
-        bconfig.set_timing_cache(tcache, False)
-    monitor = None
-    if callback is not None or cancel is not None:
-        monitor = _make_monitor(trt, callback, cancel, cb_errors)
-        bconfig.progress_monitor = monitor
-
-    try:
-        host_mem = builder.build_serialized_network(network, bconfig)
-    except Exception as exc:
-        raise BuildError(f"TensorRT's builder raised {type(exc).__name__}: {exc}. Log errors: {_error_lines(log)}") from exc
-    if cb_errors:
-        raise BuildError(f"the progress callback raised {cb_errors[0]!r}; the build was stopped") from cb_errors[0]
-    if host_mem is None or host_mem.nbytes == 0:
-        if (monitor is not None and monitor.cancelled) or (cancel is not None and cancel.cancelled):
-            raise BuildCancelled("the build was cancelled (by the CancelToken or the progress callback returning False)")
-        lines = _error_lines(log)
-        err = BuildError("TensorRT could not build the engine: " + (" | ".join(lines[-5:]) or "no error logged")
-                         + ". Check the model and the BuildConfig (shapes, precision, workspace)")
-        err.log = lines
-        raise err
-    plan = bytes(memoryview(host_mem))
-    if tcache is not None and timing_path is not None:
-        _write_atomic(timing_path, bytes(memoryview(tcache.serialize())))
-    return plan
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    from .._atomic import atomic_write
-
-    with atomic_write(path) as fh:
-        fh.write(data)
+        engine_cache.put(key, engine)
+    except CacheError as exc:
+        engine.log.append(("WARNING", f"trtlab: {exc}"))
+        warnings.warn(f"trtlab.build_engine: the engine was built but not cached: {exc}", BuildWarning, stacklevel=3)

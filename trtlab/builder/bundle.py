@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import json
 import os
 import zipfile
@@ -27,14 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._atomic import atomic_write
+from ..engine import load_profile
 from ..errors import BundleError, ConfigError, TrtlabError
+from ..fusion import map_fusion
+from ..graph import load_onnx
+from .builder import SIDECAR_FORMAT, BuiltEngine, plan_from_text, save_engine
 from .config import BuildConfig, ShapeProfile
+from .model import read_model
 
-__all__ = ["save_engine", "load_engine", "save_bundle", "load_bundle", "ExplorationBundle", "config_from_key"]
+__all__ = ["save_engine", "load_engine", "read_plan", "save_bundle", "load_bundle", "ExplorationBundle",
+           "config_from_key"]
 
 BUNDLE_FORMAT = "trtlab-bundle"
 BUNDLE_VERSION = 1
-SIDECAR_FORMAT = "trtlab-engine"
 
 
 def _sha(data: bytes) -> str:
@@ -50,25 +54,71 @@ def config_from_key(d: dict) -> BuildConfig:
 
 
 # ----------------------------------------------------------------------------- engines
-def save_engine(engine, path) -> Path:
-    """Write the plan to ``path`` and a sidecar ``path + '.json'``; returns the plan's path."""
-    path = Path(path)
-    sidecar = {
-        "format": SIDECAR_FORMAT,
-        "version": 1,
-        **engine.metadata(),
-        "layer_info": engine.layer_info_text,
-    }
+#: a sidecar holds the build metadata and the layer information (at most the layer readers' limit)
+_SIDECAR_LIMIT = 80 * 2**20
+#: plans of the largest models are a few GiB
+_PLAN_LIMIT = 16 * 2**30
+
+
+def _read_sized(path: Path, limit: int, what: str) -> bytes:
+    """Read ``path`` whole after checking its size against ``limit`` (no bare MemoryError)."""
     try:
-        # each file is replaced atomically; a write killed between the two leaves a pair whose
-        # hashes disagree, which load_engine refuses (docs/reliability.md, known limitations)
-        with atomic_write(path) as fh:
-            fh.write(engine.plan)
-        with atomic_write(str(path) + ".json") as fh:
-            fh.write(json.dumps(sidecar, indent=1).encode())
+        size = path.stat().st_size
+        if size > limit:
+            raise BundleError(f"{what} {str(path)!r} is {size / 2**20:,.0f} MiB, more than the {limit / 2**20:,.0f} MiB "
+                              "such a file may have; check that this is the right file")
+        return path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot write the engine to {str(path)!r} ({exc.strerror or exc}); choose a writable path") from exc
-    return path
+        raise BundleError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from exc
+
+
+def _read_sidecar(side_path: Path, plan: bytes, path: Path) -> dict:
+    try:
+        meta = json.loads(_read_sized(side_path, _SIDECAR_LIMIT, "sidecar"))
+        if not isinstance(meta, dict) or meta.get("format") != SIDECAR_FORMAT:
+            raise ValueError("not a trtlab engine sidecar")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise BundleError(f"sidecar {str(side_path)!r} is not valid ({exc}); save the engine again") from exc
+    if len(plan) != meta.get("plan_bytes") or _sha(plan) != meta.get("plan_sha256"):
+        raise BundleError(
+            f"plan {str(path)!r} does not match its sidecar ({len(plan)} bytes, sidecar says "
+            f"{meta.get('plan_bytes')}; sha256 differs): the file is truncated or was altered. "
+            "Rebuild or copy it again"
+        )
+    wrong = [key for key, kind in (("layer_info", str), ("layer_info_format", str), ("build_seconds", (int, float)),
+                                   ("backend", str), ("backend_version", str), ("device", str), ("config", dict),
+                                   ("cache_key", (str, type(None))), ("model_sha256", (str, type(None))),
+                                   ("notes", list))
+             if key in meta and not isinstance(meta[key], kind)]
+    if wrong:
+        raise BundleError(f"sidecar {str(side_path)!r} has fields of the wrong type: {', '.join(wrong)}; "
+                          "save the engine again")
+    return meta
+
+
+def read_plan(path, *, trusted: bool = False) -> tuple[bytes, dict]:
+    """A plan file's bytes and its sidecar's metadata, the plan verified against the sidecar's sha256.
+
+    Deserializing a plan runs native code chosen by whoever wrote it, so a plan without a
+    sidecar is refused unless ``trusted=True`` (then it is read unverified, with empty metadata).
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"a plan is read from the path of a .plan file, not a {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise BundleError(f"engine plan {str(path)!r} does not exist; give the path of a file written by "
+                          "BuiltEngine.save() (or trtexec --saveEngine)")
+    plan = _read_sized(path, _PLAN_LIMIT, "engine plan")
+    side_path = Path(str(path) + ".json")
+    if side_path.is_file():
+        return plan, _read_sidecar(side_path, plan, path)
+    if trusted:
+        return plan, {}
+    raise BundleError(
+        f"plan {str(path)!r} has no sidecar {side_path.name!r} to verify it against, so it is unverified; "
+        "a plan runs native code chosen by whoever wrote it. Pass trusted=True (verify=False for "
+        "load_engine) only for a plan you built yourself"
+    )
 
 
 def load_engine(path, model=None, *, verify: bool = True):
@@ -79,42 +129,9 @@ def load_engine(path, model=None, *, verify: bool = True):
     ``model`` (path/bytes/ModelProto) attaches the ONNX model, enabling ``.onnx``/``.fusion()``.
     ``verify=False`` loads a plan without a sidecar (no layer information then).
     """
-    from .builder import BuiltEngine
-    from .model import read_model
-
     if not isinstance(path, (str, os.PathLike)):
         raise ConfigError(f"load_engine takes the path of a .plan file, not {type(path).__name__}")
-    path = Path(path)
-    if not path.is_file():
-        raise BundleError(f"engine plan {str(path)!r} does not exist; give the path of a file written by BuiltEngine.save()")
-    plan = path.read_bytes()
-    side_path = Path(str(path) + ".json")
-    meta: dict = {}
-    if side_path.is_file():
-        try:
-            meta = json.loads(side_path.read_text())
-            if not isinstance(meta, dict) or meta.get("format") != SIDECAR_FORMAT:
-                raise ValueError("not a trtlab engine sidecar")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BundleError(f"sidecar {str(side_path)!r} is not valid ({exc}); save the engine again") from exc
-        if len(plan) != meta.get("plan_bytes") or _sha(plan) != meta.get("plan_sha256"):
-            raise BundleError(
-                f"plan {str(path)!r} does not match its sidecar ({len(plan)} bytes, sidecar says "
-                f"{meta.get('plan_bytes')}; sha256 differs): the file is truncated or was altered. "
-                "Rebuild or copy it again"
-            )
-        wrong = [key for key, kind in (("layer_info", str), ("layer_info_format", str), ("build_seconds", (int, float)),
-                                       ("backend", str), ("backend_version", str), ("device", str), ("config", dict),
-                                       ("cache_key", (str, type(None))), ("model_sha256", (str, type(None))))
-                 if key in meta and not isinstance(meta[key], kind)]
-        if wrong:
-            raise BundleError(f"sidecar {str(side_path)!r} has fields of the wrong type: {', '.join(wrong)}; "
-                              "save the engine again")
-    elif verify:
-        raise BundleError(
-            f"plan {str(path)!r} has no sidecar {side_path.name!r} to verify it against; "
-            "pass verify=False only for a plan you built yourself"
-        )
+    plan, meta = read_plan(path, trusted=not verify)
     src = read_model(model) if model is not None else None
     try:
         config = config_from_key(meta["config"]) if "config" in meta else BuildConfig()
@@ -132,6 +149,8 @@ def load_engine(path, model=None, *, verify: bool = True):
         from_cache=False,
         key=meta.get("cache_key"),
         model_digest=src.digest if src else meta.get("model_sha256"),
+        notes=[str(n) for n in meta.get("notes", [])],
+        source=f"sidecar {str(path) + '.json'!r}" if meta else None,
         _model_bytes=src.data if src else None,
     )
 
@@ -158,9 +177,6 @@ def save_bundle(path, built_or_parts, *, profile=None, include_plan: bool = Fals
     (path/bytes/ModelProto), ``"layer_info"`` (path, JSON or one-line text, dict/list),
     optional ``"profile"`` (trtexec ``--exportProfile`` path/text) and ``"metadata"`` (dict).
     """
-    from .builder import BuiltEngine
-    from .model import read_model
-
     members: dict[str, bytes] = {}
     if isinstance(built_or_parts, BuiltEngine):
         eng = built_or_parts
@@ -225,36 +241,33 @@ class ExplorationBundle:
     plan: bytes | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
+    def _member(self, name: str, read):
+        """``read()`` the member, an error naming the bundle and the member."""
+        if name not in self._cache:
+            try:
+                self._cache[name] = read()
+            except TrtlabError as exc:
+                raise type(exc)(f"bundle member {name!r} of {str(self.path)!r}: {exc}") from exc
+        return self._cache[name]
+
     @property
     def onnx(self):
-        if "onnx" not in self._cache:
-            from ..graph import load_onnx
-
-            self._cache["onnx"] = load_onnx(self.model_bytes)
-        return self._cache["onnx"]
+        return self._member("model.onnx", lambda: load_onnx(self.model_bytes))
 
     @property
     def layer_info(self):
-        if "plan" not in self._cache:
-            from .builder import plan_from_text
-
-            self._cache["plan"] = plan_from_text(self.layer_info_text, self.layer_info_format)
-        return self._cache["plan"]
+        name = "layer_info.json" if self.layer_info_format == "json" else "layer_info.txt"
+        return self._member(name, lambda: plan_from_text(self.layer_info_text, self.layer_info_format))
 
     @property
     def profile(self):
         if self.profile_text is None:
             return None
-        if "profile" not in self._cache:
-            from ..engine import load_profile
-
-            self._cache["profile"] = load_profile(self.profile_text)
-        return self._cache["profile"]
+        # bytes: always parsed as the profile's text, never taken for a path
+        return self._member("profile.json", lambda: load_profile(self.profile_text.encode("utf-8")))
 
     def fusion(self):
         """``map_fusion(self.onnx, self.layer_info, self.profile)``."""
-        from ..fusion import map_fusion
-
         return map_fusion(self.onnx, self.layer_info, self.profile)
 
     def _repr_html_(self) -> str:
@@ -282,70 +295,107 @@ def _check_member_size(zf: zipfile.ZipFile, name: str, path: Path) -> None:
                           "Check where the bundle came from")
 
 
+def _member_names(zf: zipfile.ZipFile, path: Path) -> set[str]:
+    listed = zf.namelist()
+    names = set(listed)
+    if len(names) != len(listed):
+        seen: set[str] = set()
+        dups = sorted({n for n in listed if n in seen or seen.add(n)})
+        raise BundleError(f"bundle {str(path)!r} holds {len(dups)} name(s) twice ({_few(dups)}); a zip entry "
+                          "written twice is ambiguous (which copy was verified?). Get a fresh copy")
+    return names
+
+
+def _few(names, n: int = 3) -> str:
+    names = sorted(names)
+    shown = ", ".join(repr(x[:80]) for x in names[:n])
+    return shown + (f" and {len(names) - n:,} more" if len(names) > n else "")
+
+
+def _read_manifest(zf: zipfile.ZipFile, names: set[str], path: Path) -> dict:
+    if "manifest.json" not in names:
+        raise BundleError(f"{str(path)!r} is a zip file but not a trtlab bundle (no manifest.json)")
+    _check_member_size(zf, "manifest.json", path)
+    manifest = json.loads(zf.read("manifest.json"))
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("members", {}), dict):
+        raise BundleError(f"{str(path)!r} has a malformed manifest.json (expected an object whose "
+                          "'members' maps names to their sha256); get a fresh copy")
+    if not isinstance(manifest.get("version", 0), int):
+        raise BundleError(f"bundle {str(path)!r} has a malformed version {manifest.get('version')!r} "
+                          "in its manifest; get a fresh copy")
+    if manifest.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"{str(path)!r} is not a trtlab bundle (format {manifest.get('format')!r})")
+    if manifest.get("version", 0) > BUNDLE_VERSION:
+        raise BundleError(f"bundle {str(path)!r} has version {manifest.get('version')}; this trtlab reads "
+                          f"version {BUNDLE_VERSION}. Upgrade trtlab")
+    return manifest
+
+
+def _read_members(zf: zipfile.ZipFile, names: set[str], manifest: dict, path: Path) -> dict[str, bytes]:
+    listed = manifest.get("members", {})
+    extra = names - set(listed) - {"manifest.json"}
+    if extra:
+        raise BundleError(f"bundle {str(path)!r} has {len(extra):,} member(s) not in its manifest "
+                          f"({_few(extra)}); get a fresh copy")
+    data = {}
+    for name, entry in listed.items():
+        if name not in names:
+            raise BundleError(f"bundle {str(path)!r} lacks member {name[:200]!r} listed in its manifest")
+        _check_member_size(zf, name, path)
+        blob = zf.read(name)
+        if not isinstance(entry, dict) or _sha(blob) != entry.get("sha256"):
+            raise BundleError(f"bundle member {name[:200]!r} of {str(path)!r} does not match its sha256: "
+                              "the bundle was altered or damaged. Get a fresh copy")
+        data[name] = blob
+    return data
+
+
 def load_bundle(path) -> ExplorationBundle:
-    """Open an exploration bundle, verifying every member against the manifest's sha256."""
+    """Open an exploration bundle, verifying every member against the manifest's sha256.
+
+    Members are data: the layer information and profile are parsed as text (never opened as
+    paths), and each member's size is checked before it is inflated.
+    """
     path = Path(path)
     if not path.is_file():
         raise BundleError(f"bundle {str(path)!r} does not exist; give the path of a file written by save_bundle()")
     try:
-        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
-            names = set(zf.namelist())
-            if "manifest.json" not in names:
-                raise BundleError(f"{str(path)!r} is a zip file but not a trtlab bundle (no manifest.json)")
-            _check_member_size(zf, "manifest.json", path)
-            manifest = json.loads(zf.read("manifest.json"))
-            if not isinstance(manifest, dict) or not isinstance(manifest.get("members", {}), dict):
-                raise BundleError(f"{str(path)!r} has a malformed manifest.json (expected an object whose "
-                                  "'members' maps names to their sha256); get a fresh copy")
-            if not isinstance(manifest.get("version", 0), int):
-                raise BundleError(f"bundle {str(path)!r} has a malformed version {manifest.get('version')!r} "
-                                  "in its manifest; get a fresh copy")
-            if manifest.get("format") != BUNDLE_FORMAT:
-                raise BundleError(f"{str(path)!r} is not a trtlab bundle (format {manifest.get('format')!r})")
-            if manifest.get("version", 0) > BUNDLE_VERSION:
-                raise BundleError(f"bundle {str(path)!r} has version {manifest.get('version')}; this trtlab reads "
-                                  f"version {BUNDLE_VERSION}. Upgrade trtlab")
-            data = {}
-            for name, entry in manifest.get("members", {}).items():
-                if name not in names:
-                    raise BundleError(f"bundle {str(path)!r} lacks member {name!r} listed in its manifest")
-                _check_member_size(zf, name, path)
-                blob = zf.read(name)
-                if not isinstance(entry, dict) or _sha(blob) != entry.get("sha256"):
-                    raise BundleError(f"bundle member {name!r} of {str(path)!r} does not match its sha256: "
-                                      "the bundle was altered or damaged. Get a fresh copy")
-                data[name] = blob
-            extra = names - set(data) - {"manifest.json"}
-            if extra:
-                raise BundleError(f"bundle {str(path)!r} has members not in its manifest: {sorted(extra)}")
+        with zipfile.ZipFile(path) as zf:
+            names = _member_names(zf, path)
+            manifest = _read_manifest(zf, names, path)
+            data = _read_members(zf, names, manifest, path)
     except BundleError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, OSError, zlib.error,
-            NotImplementedError, RuntimeError) as exc:  # zlib: damaged deflate data; NotImplementedError: unknown
-        # compression method or zip version; RuntimeError: an encrypted member
+            NotImplementedError, RuntimeError, RecursionError) as exc:  # zlib: damaged deflate data;
+        # NotImplementedError: unknown compression method or zip version; RuntimeError: an encrypted member
         raise BundleError(
             f"{str(path)!r} is not a readable trtlab bundle ({type(exc).__name__}: {exc}); it may be truncated. "
             "Get a fresh copy, or write it again with save_bundle()"
         ) from exc
+    return _bundle_from_members(path, data)
+
+
+def _member_text(data: dict[str, bytes], name: str, path: Path) -> str | None:
+    # the members match the manifest, but whoever wrote the manifest chose their content
+    if name not in data:
+        return None
+    try:
+        return data[name].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"bundle member {name!r} of {str(path)!r} is not UTF-8 text ({exc}); "
+                          "get a fresh copy") from exc
+
+
+def _bundle_from_members(path: Path, data: dict[str, bytes]) -> ExplorationBundle:
     if "model.onnx" not in data or not ({"layer_info.json", "layer_info.txt"} & set(data)):
         raise BundleError(f"bundle {str(path)!r} lacks model.onnx or layer information")
     fmt = "json" if "layer_info.json" in data else "oneline"
-
-    # the members match the manifest, but whoever wrote the manifest chose their content
-    def member_text(name: str) -> str | None:
-        if name not in data:
-            return None
-        try:
-            return data[name].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise BundleError(f"bundle member {name!r} of {str(path)!r} is not UTF-8 text ({exc}); "
-                              "get a fresh copy") from exc
-
-    text = member_text("layer_info.json") or member_text("layer_info.txt") or ""
-    profile_text = member_text("profile.json")
+    text = _member_text(data, "layer_info.json", path) or _member_text(data, "layer_info.txt", path) or ""
+    profile_text = _member_text(data, "profile.json", path)
     try:
-        meta = json.loads(member_text("metadata.json") or "{}")
-    except ValueError as exc:
+        meta = json.loads(_member_text(data, "metadata.json", path) or "{}")
+    except (ValueError, RecursionError) as exc:
         raise BundleError(f"bundle member 'metadata.json' of {str(path)!r} is not JSON ({exc}); get a fresh copy") from exc
     if not isinstance(meta, dict):
         raise BundleError(f"bundle {str(path)!r}: metadata.json must be a JSON object, not {type(meta).__name__}")

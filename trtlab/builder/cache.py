@@ -19,6 +19,7 @@ import json
 import os
 import struct
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,20 @@ __all__ = ["EngineCache", "CacheEntry", "default_cache_dir", "as_cache"]
 MAGIC = b"TRTLABE1"
 ENV_VAR = "TRTLAB_CACHE_DIR"
 SUFFIX = ".engine"
+#: a header is a small JSON object (hashes, config, notes); the parts are checked before they are read
+MAX_HEADER_BYTES = 16 * 2**20
+MAX_PLAN_BYTES = 16 * 2**30
+MAX_LAYERS_BYTES = 80 * 2**20
+#: temp files younger than this are writes in progress (maybe in another process): clear() keeps them
+STALE_TEMP_SECONDS = 3600
+
+
+def _byte_count(meta: dict, key: str) -> int:
+    """A non-negative int from the header; ValueError (-> the entry is discarded) for anything else."""
+    value = meta.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"header field {key!r} is {str(value)[:40]!r}, not a byte count")
+    return value
 
 
 def default_cache_dir() -> Path:
@@ -119,14 +134,16 @@ class EngineCache:
         if len(head) < len(MAGIC) + 4 or not head.startswith(MAGIC):
             raise ValueError("not a trtlab cache entry (bad magic)")
         (hlen,) = struct.unpack_from("<I", head, len(MAGIC))
+        if len(MAGIC) + 4 + hlen > size or hlen > MAX_HEADER_BYTES:
+            raise ValueError(f"header length {hlen} does not fit the file ({size} bytes)")
         try:
             meta = json.loads(fh.read(hlen))
         except (ValueError, UnicodeDecodeError):
             raise ValueError("unreadable header") from None
         if not isinstance(meta, dict) or meta.get("key") != key:
             raise ValueError(f"entry belongs to key {meta.get('key') if isinstance(meta, dict) else None!r}")
-        pn, ln = int(meta.get("plan_bytes", -1)), int(meta.get("layers_bytes", -1))
-        if pn < 0 or ln < 0 or size != len(MAGIC) + 4 + hlen + pn + ln:
+        pn, ln = _byte_count(meta, "plan_bytes"), _byte_count(meta, "layers_bytes")
+        if size != len(MAGIC) + 4 + hlen + pn + ln or pn > MAX_PLAN_BYTES or ln > MAX_LAYERS_BYTES:
             raise ValueError(f"size {size} does not match the header (truncated or padded)")
         plan = fh.read(pn)
         layers = fh.read(ln)
@@ -178,12 +195,21 @@ class EngineCache:
         return sum(p.stat().st_size for p in files), len(files)
 
     def clear(self) -> int:
-        """Delete every cached engine and timing cache; returns the number of engines removed."""
+        """Delete every cached engine and timing cache; returns the number of engines removed.
+
+        Temp files of writes in progress -- in this or another process -- are left alone; those
+        older than :data:`STALE_TEMP_SECONDS` were left by killed writers and are removed.
+        """
         files = self.entries()
         for p in files:
             p.unlink(missing_ok=True)
-        for p in self.path.glob(f"??/{TEMP_PREFIX}*"):  # left by killed writers
-            p.unlink(missing_ok=True)
+        now = time.time()
+        for p in self.path.glob(f"??/{TEMP_PREFIX}*"):
+            try:
+                if now - p.stat().st_mtime > STALE_TEMP_SECONDS:
+                    p.unlink(missing_ok=True)
+            except FileNotFoundError:  # its writer just moved it into place
+                continue
         for p in self.path.glob("timing/*.cache"):
             p.unlink(missing_ok=True)
         return len(files)

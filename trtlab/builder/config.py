@@ -29,6 +29,10 @@ PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "int8", "fp8")
 VERBOSITIES = ("detailed", "layer_names_only", "none")
 #: min/opt/max used for a symbolic or unknown input dimension when no ShapeProfile is given
 DEFAULT_DYNAMIC_DIMS = (1, 1, 1)
+#: largest shape dimension TensorRT takes (its optimization profiles hold 32-bit dimensions)
+MAX_DIM = 2**31 - 1
+#: largest workspace limit, in MiB, that fits TensorRT's memory-pool size (a 64-bit byte count)
+MAX_WORKSPACE_MIB = (2**64 - 1) >> 20
 
 
 def _dims(value, what: str) -> tuple[int, ...]:
@@ -39,6 +43,10 @@ def _dims(value, what: str) -> tuple[int, ...]:
         if isinstance(d, bool) or not isinstance(d, int) or d < 0:
             raise ConfigError(
                 f"{what} {dims!r} has dimension {d!r}; dimensions must be non-negative ints, e.g. (1, 3, 224, 224)"
+            )
+        if d > MAX_DIM:
+            raise ConfigError(
+                f"{what} {dims!r} has dimension {d}; TensorRT takes dimensions from 0 to {MAX_DIM:,} (2**31 - 1)"
             )
     return dims
 
@@ -145,6 +153,11 @@ class BuildConfig:
             isinstance(self.workspace_mib, bool) or not isinstance(self.workspace_mib, int) or self.workspace_mib <= 0
         ):
             raise ConfigError(f"workspace_mib {self.workspace_mib!r} must be a positive int (MiB) or None")
+        if self.workspace_mib is not None and self.workspace_mib > MAX_WORKSPACE_MIB:
+            raise ConfigError(
+                f"workspace_mib {self.workspace_mib} is larger than TensorRT's memory pool can be; "
+                f"give 1 to {MAX_WORKSPACE_MIB:,} MiB (2**44 - 1), or None for TensorRT's default"
+            )
         if self.opt_level is not None and (
             isinstance(self.opt_level, bool) or not isinstance(self.opt_level, int) or not 0 <= self.opt_level <= 5
         ):

@@ -10,6 +10,7 @@ from ..engine import EngineLayer, EnginePlan, Profile, load_layer_info, load_pro
 from ..engine.names import is_reformat_name, split_profile_suffix
 from ..errors import LayerInfoError, MappingError, TrtlabError
 from ..graph import OnnxGraph, load_onnx
+from ..graph.loader import is_model_source
 
 __all__ = ["Row", "as_graph", "as_plan", "as_profile", "rows_from_plan"]
 
@@ -42,7 +43,7 @@ def as_graph(src: object) -> OnnxGraph:
     """An OnnxGraph from an OnnxGraph, a path, ONNX bytes or a ModelProto."""
     if isinstance(src, OnnxGraph):
         return src
-    if isinstance(src, (str, bytes, bytearray, os.PathLike)) or type(src).__name__ == "ModelProto":
+    if is_model_source(src):
         return load_onnx(src)
     raise MappingError(
         f"map_fusion needs the ONNX model as an OnnxGraph (trtlab.load_onnx), a path or ONNX bytes, "

@@ -41,7 +41,8 @@ graph, so every networkx algorithm works on it directly.
 
 from __future__ import annotations
 
-from .onnx_graph import OnnxGraph, load_onnx
+from .construct import load_onnx
+from .onnx_graph import OnnxGraph
 from .summary import GraphSummary, node_flops
 from .types import NodeInfo, TensorInfo
 

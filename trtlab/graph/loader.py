@@ -14,16 +14,21 @@ and report the rest as warnings on the graph.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
 import onnx
+from google.protobuf.message import DecodeError
 from onnx import external_data_helper, shape_inference
 
+from .._boundary import boundary
 from ..errors import ModelLoadError
 
-__all__ = ["Source", "read_model", "check_external_data", "load_external_data", "infer_shapes"]
+__all__ = ["Source", "ModelSource", "open_model", "is_model_source", "read_model", "check_external_data",
+           "load_external_data", "infer_shapes"]
 
 _PROTOBUF_LIMIT = 2**31  # protobuf cannot parse a message of 2 GiB or more
 
@@ -38,55 +43,169 @@ def _describe(src: object) -> str:
     return repr(os.fspath(src)) if isinstance(src, (str, os.PathLike)) else repr(src)
 
 
+@dataclass
+class ModelSource:
+    """One ONNX model as every part of trtlab reads it (graph loading, building, references).
+
+    ``data`` (the serialized model) and ``proto()`` (the parsed model, shared: do not modify)
+    are made on first use; :meth:`external_tensors` checks every external-data location --
+    initializers, ``Constant`` values and tensors inside ``If``/``Loop``/``Scan`` bodies --
+    against ``base_dir`` before anything is read; :attr:`digest` hashes the model and the
+    external files it names, so a changed weights file changes it.
+    """
+
+    label: str                     # names the source in messages
+    base_dir: Path | None          # where external data files are looked up
+    path: Path | None = None       # the file it was read from, if any
+    _data: bytes | None = field(default=None, repr=False)
+    _proto: onnx.ModelProto | None = field(default=None, repr=False)
+    _borrowed: bool = False        # _proto belongs to the caller: copy before changing it
+    _external: list | None = field(default=None, repr=False)
+    _digest: str | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self._proto.SerializeToString() if self._path_free() else _read_file(self.path)
+        return self._data
+
+    def _path_free(self) -> bool:
+        return self.path is None and self._proto is not None
+
+    def proto(self) -> onnx.ModelProto:
+        """The parsed model (shared; use :meth:`editable_proto` to change it)."""
+        if self._proto is None:
+            self._proto = _parse(self.data, self.label)
+            _require_graph(self._proto, self.label)
+        return self._proto
+
+    def editable_proto(self) -> onnx.ModelProto:
+        """A parsed model the caller may change (a copy when the caller's own object was given)."""
+        proto = self.proto()
+        if self._borrowed:
+            copy = onnx.ModelProto()
+            copy.CopyFrom(proto)
+            return copy
+        self._borrowed = True  # handed out once; later callers get copies
+        return proto
+
+    def external_tensors(self) -> list[onnx.TensorProto]:
+        """Every tensor kept in external data, each location checked (see :func:`check_external_data`)."""
+        if self._external is None:
+            if self._data is not None and b"location" not in self._data and self._proto is None:
+                self._external = []  # every external-data entry has a "location" key: no parse needed
+            else:
+                self._external = check_external_data(self.proto(), self.base_dir, self.label)
+        return self._external
+
+    def external_files(self) -> list[Path]:
+        """The external data files, in the order the model first names them (checked, inside base_dir)."""
+        files: list[Path] = []
+        for tensor in self.external_tensors():
+            target = self.base_dir / _location(tensor)
+            if target not in files:
+                files.append(target)
+        return files
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the serialized model and of each external data file (name and bytes)."""
+        if self._digest is None:
+            h = hashlib.sha256(self.data)
+            for target in self.external_files():
+                h.update(os.fsencode(target.relative_to(self.base_dir)))
+                h.update(_read_file(target, limit=None))
+            self._digest = h.hexdigest()
+        return self._digest
+
+    def for_onnxruntime(self) -> bytes | str:
+        """What to hand ONNX Runtime: the checked file's path when it has external data, else bytes."""
+        if not self.external_tensors():
+            return self.data
+        if self.path is not None and self.base_dir == self.path.parent:
+            return str(self.path)  # every location was checked to stay inside the model's folder
+        model = self.editable_proto()
+        load_external_data(model, self.base_dir, self.label)
+        return model.SerializeToString()
+
+
+def is_model_source(src: object) -> bool:
+    """Whether ``src`` is something :func:`open_model` reads (a path, bytes, a ModelProto, an OnnxGraph)."""
+    return isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview, onnx.ModelProto)) or isinstance(
+        getattr(src, "model", None), onnx.ModelProto)
+
+
+def open_model(src: Source, base_dir: str | os.PathLike | None = None) -> ModelSource:
+    """The one reader of ONNX models: a path, bytes, an ``onnx.ModelProto`` or an ``OnnxGraph``.
+
+    Nothing is parsed yet; a path is checked to be an existing file under protobuf's 2 GiB limit.
+    ``base_dir`` is where external data is looked up (default: the model file's folder).
+    """
+    if isinstance(getattr(src, "model", None), onnx.ModelProto):  # an OnnxGraph
+        src = src.model
+    label = _describe(src)
+    where = Path(base_dir) if base_dir is not None else None
+    if isinstance(src, onnx.ModelProto):
+        _require_graph(src, label)
+        return ModelSource(label, where, _proto=src, _borrowed=True)
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return ModelSource(label, where, _data=bytes(src))
+    if isinstance(src, (str, os.PathLike)):
+        path = _checked_path(src)
+        return ModelSource(repr(str(path)), where if where is not None else path.parent, path=path)
+    raise ModelLoadError(
+        f"cannot load an ONNX model from a {type(src).__name__} ({label[:80]}); pass a file path "
+        f"(str or pathlib.Path), the model's bytes, or an onnx.ModelProto."
+    )
+
+
 def read_model(src: Source, base_dir: str | os.PathLike | None = None) -> tuple[onnx.ModelProto, Path | None, str]:
-    """Parse ``src`` into a ModelProto *without* external data.
+    """Parse ``src`` into a ModelProto *without* external data, which the caller may change.
 
     Returns ``(model, base_dir, label)``: ``base_dir`` is where external data files are looked
     up (the model's folder for a path, the ``base_dir`` argument otherwise), ``label`` names the
     source in messages. A ModelProto source is copied, so loading external data into it later
     does not modify the caller's object.
     """
-    label = _describe(src)
-    if isinstance(src, onnx.ModelProto):
-        model = onnx.ModelProto()
-        model.CopyFrom(src)
-        where = Path(base_dir) if base_dir is not None else None
-    elif isinstance(src, (bytes, bytearray, memoryview)):
-        model = _parse(bytes(src), label)
-        where = Path(base_dir) if base_dir is not None else None
-    elif isinstance(src, (str, os.PathLike)):
-        path = Path(os.fspath(src)).expanduser()
-        if not path.exists():
-            raise ModelLoadError(f"ONNX model file not found: {str(path)!r}. Check the path (relative paths are "
-                                 f"relative to the current directory {os.getcwd()!r}).")
-        if not path.is_file():
-            raise ModelLoadError(f"{str(path)!r} is not a file; pass the path of an .onnx model file.")
-        size = path.stat().st_size
-        if size >= _PROTOBUF_LIMIT:
-            raise ModelLoadError(
-                f"{str(path)!r} is {size / 2**30:.1f} GiB, over protobuf's 2 GiB limit for one message, so it "
-                f"cannot be an ONNX model file; large models keep their weights in external data files "
-                f"(onnx.save(model, path, save_as_external_data=True))."
-            )
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ModelLoadError(f"cannot read ONNX model {str(path)!r}: {exc.strerror or exc}. "
-                                 f"Check the file's permissions.") from exc
-        model = _parse(data, repr(str(path)))
-        label = repr(str(path))
-        where = Path(base_dir) if base_dir is not None else path.parent
-    else:
+    source = open_model(src, base_dir)
+    return source.editable_proto(), source.base_dir, source.label
+
+
+def _checked_path(src: str | os.PathLike) -> Path:
+    path = Path(os.fspath(src)).expanduser()
+    if not path.exists():
+        raise ModelLoadError(f"ONNX model file not found: {str(path)!r}. Check the path (relative paths are "
+                             f"relative to the current directory {os.getcwd()!r}).")
+    if not path.is_file():
+        raise ModelLoadError(f"{str(path)!r} is not a file; pass the path of an .onnx model file.")
+    size = path.stat().st_size
+    if size >= _PROTOBUF_LIMIT:
         raise ModelLoadError(
-            f"cannot load an ONNX model from a {type(src).__name__} ({label[:80]}); pass a file path "
-            f"(str or pathlib.Path), the model's bytes, or an onnx.ModelProto."
+            f"{str(path)!r} is {size / 2**30:.1f} GiB, over protobuf's 2 GiB limit for one message, so it "
+            f"cannot be an ONNX model file; large models keep their weights in external data files "
+            f"(onnx.save(model, path, save_as_external_data=True))."
         )
+    return path
+
+
+def _read_file(path: Path, limit: int | None = _PROTOBUF_LIMIT) -> bytes:
+    try:
+        size = path.stat().st_size
+        if limit is not None and size >= limit:
+            raise ModelLoadError(f"{str(path)!r} is {size / 2**30:.1f} GiB, over protobuf's 2 GiB limit; "
+                                 f"it cannot be an ONNX model file.")
+        return path.read_bytes()
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read {str(path)!r}: {exc.strerror or exc}. "
+                             f"Check the file's permissions.") from exc
+
+
+def _require_graph(model: onnx.ModelProto, label: str) -> None:
     if not model.HasField("graph"):
         raise ModelLoadError(
             f"{label} is not an ONNX model: it holds no graph (is the file truncated, or another format?). "
             f"Export the model again, e.g. with torch.onnx.export."
         )
-    return model, where, label
 
 
 def _parse(data: bytes, label: str) -> onnx.ModelProto:
@@ -95,7 +214,7 @@ def _parse(data: bytes, label: str) -> onnx.ModelProto:
     model = onnx.ModelProto()
     try:
         model.ParseFromString(data)
-    except Exception as exc:  # google.protobuf.message.DecodeError and friends
+    except (DecodeError, ValueError, RuntimeError, RecursionError) as exc:
         raise ModelLoadError(
             f"{label} is not a valid ONNX model: protobuf could not decode it ({exc}). "
             f"The file may be truncated or corrupt, or not an .onnx file; export it again."
@@ -162,7 +281,7 @@ def _itemsize_bits(data_type: int) -> int | None:
         return None
     try:
         return onnx.helper.tensor_dtype_to_np_dtype(data_type).itemsize * 8
-    except Exception:
+    except (KeyError, ValueError, TypeError):  # a type numpy has no dtype for
         return None
 
 
@@ -228,11 +347,17 @@ def check_tensor_sizes(model: onnx.ModelProto, label: str, warnings: list[str]) 
         warnings.append(f"{len(stripped)} tensor(s) hold no data (weights stripped?): {shown}")
 
 
+def _location(tensor: onnx.TensorProto) -> str:
+    return next((e.value for e in tensor.external_data if e.key == "location"), "")
+
+
 def check_external_data(model: onnx.ModelProto, base_dir: Path | None, label: str) -> list[onnx.TensorProto]:
     """Validate every external-data location of ``model``; return the tensors that have one.
 
-    Refuses (ModelLoadError) absolute locations and locations that resolve - following symlinks -
-    outside ``base_dir``: a model must not make trtlab read arbitrary files
+    Covers every tensor of the model: initializers, tensor attributes (``Constant`` values) and
+    the tensors of ``If``/``Loop``/``Scan`` bodies. Refuses (ModelLoadError) absolute locations,
+    symbolic links and locations that resolve - following symlinks - outside ``base_dir``: a
+    model must not make trtlab (or TensorRT, or ONNX Runtime) read arbitrary files
     (``../../etc/passwd``). This check is our own, independent of the installed onnx version.
     """
     tensors = list(_external_tensors(model))
@@ -241,68 +366,87 @@ def check_external_data(model: onnx.ModelProto, base_dir: Path | None, label: st
     if base_dir is None:
         raise ModelLoadError(
             f"{label} keeps tensor {tensors[0].name!r} in external data, but no folder to read it from "
-            f"was given; pass base_dir= (the folder of the .onnx file), or external_data=False to skip weights."
+            f"is known; pass the .onnx file's path (load_onnx also takes base_dir=, the folder of the "
+            f".onnx file, or external_data=False to skip weights)."
         )
     root = Path(base_dir).resolve()
     for tensor in tensors:
-        info = {e.key: e.value for e in tensor.external_data}
-        location = info.get("location", "")
-        if not location:
-            raise ModelLoadError(f"tensor {tensor.name!r} of {label} is marked external but names no file.")
-        if os.path.isabs(location) or Path(location).is_absolute() or location.startswith(("/", "\\")):
-            raise ModelLoadError(
-                f"tensor {tensor.name!r} of {label} points to external data at the absolute path {location!r}; "
-                f"only files inside the model's folder {str(root)!r} are allowed. Move the data next to the model."
-            )
-        target = (root / location).resolve()
-        if target != root and root not in target.parents:
-            raise ModelLoadError(
-                f"tensor {tensor.name!r} of {label} points to external data {location!r}, which resolves to "
-                f"{str(target)!r}, outside the model's folder {str(root)!r}; refusing to read it. "
-                f"Only files inside the model's folder are allowed."
-            )
-        if (root / location).is_symlink():
-            # onnx's own loader refuses symlinks too; saying so here keeps the message clear
-            # and the behaviour independent of the onnx version
-            raise ModelLoadError(
-                f"external data file {location!r} of tensor {tensor.name!r} ({label}) is a symbolic link; "
-                f"links are not followed. Copy the data file next to the model instead."
-            )
-        if not target.is_file():
-            raise ModelLoadError(
-                f"external data file {location!r} of tensor {tensor.name!r} ({label}) was not found in "
-                f"{str(root)!r}. Copy the data file next to the model, or pass external_data=False."
-            )
         try:
-            offset = int(info.get("offset", 0) or 0)
-            length = int(info["length"]) if info.get("length") not in (None, "") else None
-        except ValueError as exc:
-            raise ModelLoadError(f"tensor {tensor.name!r} of {label} has a malformed external-data offset/length: {info}") from exc
-        size = target.stat().st_size
-        expected = _expected_bytes(tensor)
-        if length is None:
-            length = expected if expected is not None else size - offset
-        if offset < 0 or length < 0 or offset + length > size:
+            _check_external_tensor(tensor, root, label)
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, ModelLoadError):
+                raise
+            # a location with a NUL byte, a name too long for the file system, ...
             raise ModelLoadError(
-                f"tensor {tensor.name!r} of {label} reads bytes {offset}..{offset + length} of "
-                f"{location!r}, which has only {size} bytes; the data file does not match the model."
-            )
-        if expected is not None and length != expected:
-            raise ModelLoadError(
-                f"tensor {tensor.name!r} of {label} declares dims {list(tensor.dims)} ({expected:,} bytes) but its "
-                f"external data {location!r} holds {length:,} bytes; the data file does not match the model."
-            )
+                f"tensor {tensor.name!r} of {label} names external data {_location(tensor)[:200]!r} that "
+                f"cannot be a file in the model's folder ({exc}); export the model again, keeping its "
+                f"weights next to it."
+            ) from exc
     return tensors
+
+
+def _check_external_tensor(tensor: onnx.TensorProto, root: Path, label: str) -> None:
+    info = {e.key: e.value for e in tensor.external_data}
+    location = info.get("location", "")
+    if not location:
+        raise ModelLoadError(f"tensor {tensor.name!r} of {label} is marked external but names no file.")
+    if os.path.isabs(location) or Path(location).is_absolute() or location.startswith(("/", "\\")):
+        raise ModelLoadError(
+            f"tensor {tensor.name!r} of {label} points to external data at the absolute path {location!r}; "
+            f"only files inside the model's folder {str(root)!r} are allowed. Move the data next to the model."
+        )
+    target = (root / location).resolve()
+    if target != root and root not in target.parents:
+        raise ModelLoadError(
+            f"tensor {tensor.name!r} of {label} points to external data {location!r}, which resolves to "
+            f"{str(target)!r}, outside the model's folder {str(root)!r}; refusing to read it. "
+            f"Only files inside the model's folder are allowed."
+        )
+    if (root / location).is_symlink():
+        # onnx's own loader refuses symlinks too; saying so here keeps the message clear
+        # and the behaviour independent of the onnx version
+        raise ModelLoadError(
+            f"external data file {location!r} of tensor {tensor.name!r} ({label}) is a symbolic link; "
+            f"links are not followed. Copy the data file next to the model instead."
+        )
+    if not target.is_file():
+        raise ModelLoadError(
+            f"external data file {location!r} of tensor {tensor.name!r} ({label}) was not found in "
+            f"{str(root)!r}. Copy the data file next to the model, or pass external_data=False."
+        )
+    _check_external_range(tensor, info, target, location, label)
+
+
+def _check_external_range(tensor: onnx.TensorProto, info: dict, target: Path, location: str, label: str) -> None:
+    try:
+        offset = int(info.get("offset", 0) or 0)
+        length = int(info["length"]) if info.get("length") not in (None, "") else None
+    except ValueError as exc:
+        raise ModelLoadError(
+            f"tensor {tensor.name!r} of {label} has a malformed external-data offset/length: {info}") from exc
+    size = target.stat().st_size
+    expected = _expected_bytes(tensor)
+    if length is None:
+        length = expected if expected is not None else size - offset
+    if offset < 0 or length < 0 or offset + length > size:
+        raise ModelLoadError(
+            f"tensor {tensor.name!r} of {label} reads bytes {offset}..{offset + length} of "
+            f"{location!r}, which has only {size} bytes; the data file does not match the model."
+        )
+    if expected is not None and length != expected:
+        raise ModelLoadError(
+            f"tensor {tensor.name!r} of {label} declares dims {list(tensor.dims)} ({expected:,} bytes) but its "
+            f"external data {location!r} holds {length:,} bytes; the data file does not match the model."
+        )
 
 
 def load_external_data(model: onnx.ModelProto, base_dir: Path | None, label: str) -> None:
     """Check, then load, every external tensor of ``model`` in place."""
     if not check_external_data(model, base_dir, label):
         return
-    try:
+    with boundary(ModelLoadError, f"loading the external data of {label} from {str(base_dir)!r}",
+                  "Check that the data files next to the model are complete."):
         external_data_helper.load_external_data_for_model(model, str(base_dir))
-    except Exception as exc:
-        raise ModelLoadError(f"could not load the external data of {label} from {str(base_dir)!r}: {exc}") from exc
 
 
 def _node_domains(graph: onnx.GraphProto, out: set[str]) -> set[str]:

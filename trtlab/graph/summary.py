@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..errors import ConfigError
 from .types import NodeInfo
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,8 +225,6 @@ def summarize(graph: OnnxGraph, dims: dict[str, int] | None = None) -> GraphSumm
 
 
 def _check_dims(dims: object) -> dict[str, int] | None:
-    from ..errors import ConfigError
-
     if dims is None:
         return None
     if not isinstance(dims, dict) or not all(

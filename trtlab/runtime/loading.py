@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import sys
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from .._boundary import boundary
 from ..builder.backend import resolve_backend
+from ..builder.bundle import read_plan
 from ..errors import BackendError, BundleError, ConfigError
 from .cuda import CudaBackend, DeviceBuffer
 
@@ -57,8 +57,13 @@ class LoadedEngine:
         self.cuda_engine, self.trt, self.trt_runtime, self.logger = cuda_engine, trt, trt_runtime, logger
 
 
-def _plan_of(engine: Any) -> tuple[bytes, str | None]:
-    """The plan bytes of ``engine`` and the TensorRT module name it was built with (if known)."""
+def _plan_of(engine: Any, trusted: bool) -> tuple[bytes, str | None]:
+    """The plan bytes of ``engine`` and the TensorRT module name it was built with (if known).
+
+    A ``.plan`` path is verified against its sidecar like :func:`trtlab.load_engine`; a plan
+    without a sidecar is refused unless ``trusted`` (a plan runs native code chosen by whoever
+    wrote it).
+    """
     plan = getattr(engine, "plan", None)
     if plan is not None:  # a BuiltEngine: deserialize with the module it was built with
         info = getattr(engine, "backend", None)
@@ -66,22 +71,19 @@ def _plan_of(engine: Any) -> tuple[bytes, str | None]:
     if isinstance(engine, (bytes, bytearray, memoryview)):
         return bytes(engine), None
     if isinstance(engine, (str, os.PathLike)):
-        path = Path(engine)
-        if not path.is_file():
-            raise BundleError(f"engine plan file {str(path)!r} does not exist; pass the path of a .plan file "
-                              f"written by trtexec --saveEngine or BuiltEngine.save")
-        return path.read_bytes(), None
+        plan, meta = read_plan(engine, trusted=trusted)
+        return plan, meta.get("backend")
     raise ConfigError(
         f"engine of type {type(engine).__name__} is not supported; pass a BuiltEngine, plan bytes, "
         f"a .plan path or a deserialized ICudaEngine"
     )
 
 
-def load_cuda_engine(engine: Any, backend: str | None = None) -> LoadedEngine:
+def load_cuda_engine(engine: Any, backend: str | None = None, trusted: bool = False) -> LoadedEngine:
     """Deserialize ``engine`` (BuiltEngine, plan bytes, .plan path) or take an ``ICudaEngine`` as is."""
     if is_cuda_engine(engine):
         return LoadedEngine(engine, trt_of(engine))
-    plan, built_with = _plan_of(engine)
+    plan, built_with = _plan_of(engine, trusted)
     if not plan:
         raise BundleError("the engine plan is empty; rebuild the engine")
     trt = runtime_module(backend or built_with)

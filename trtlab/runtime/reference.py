@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
 
 from ..errors import BindingError, ConfigError, ModelLoadError
+from ..graph.loader import open_model
 from .._optional import require
 
 __all__ = ["TOLERANCES", "OutputComparison", "ReferenceReport", "compare_to_onnxruntime", "run_onnxruntime"]
@@ -107,21 +107,9 @@ class ReferenceReport:
         return f"<table><caption>{html.escape(cap)}</caption><tr>{head}</tr>{body}</table>"
 
 
-def _model_bytes(model: Any) -> bytes:
-    import onnx
-
-    if hasattr(model, "model") and isinstance(getattr(model, "model"), onnx.ModelProto):  # OnnxGraph
-        model = model.model
-    if isinstance(model, onnx.ModelProto):
-        return model.SerializeToString()
-    if isinstance(model, (bytes, bytearray)):
-        return bytes(model)
-    if isinstance(model, (str, os.PathLike)):
-        if not os.path.isfile(model):
-            raise ModelLoadError(f"ONNX model file {str(model)!r} does not exist; pass an existing .onnx path")
-        return os.fspath(model)  # a path lets ONNX Runtime find external data beside it
-    raise ModelLoadError(f"model of type {type(model).__name__} is not an ONNX model; pass a path, bytes, "
-                         f"onnx.ModelProto or OnnxGraph")
+def _model_bytes(model: Any) -> bytes | str:
+    """The model for ONNX Runtime, through trtlab's one model reader (external data checked first)."""
+    return open_model(model).for_onnxruntime()
 
 
 def run_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], output_names: list[str] | None = None) -> dict[str, np.ndarray]:

@@ -59,11 +59,15 @@ class InferenceSession(ShapeSteps, FeedSteps, EnqueueSteps):
     ``session.bindings`` is the table of I/O tensors; ``session.run({...})`` returns the
     outputs as numpy arrays (or torch / CuPy GPU arrays with ``outputs="torch"`` / ``"cupy"``);
     ``session.last_timing`` holds H2D / compute / D2H times.
+
+    A ``.plan`` path is verified against its sidecar (``name.plan.json``, written by
+    ``BuiltEngine.save``) like :func:`trtlab.load_engine`; a plan without a sidecar is refused
+    unless ``trusted=True`` (a plan runs native code chosen by whoever wrote it).
     """
 
     def __init__(self, engine: Any, *, cuda: str | CudaBackend | None = None, pinned: bool = True,
                  cuda_graph: bool | str = False, profile_index: int | str = 0, device: int = 0,
-                 backend: str | None = None):
+                 backend: str | None = None, trusted: bool = False):
         self._closed = True
         self._slots: dict[str, Slot] = {}
         if cuda_graph not in GRAPH_MODES:
@@ -77,7 +81,7 @@ class InferenceSession(ShapeSteps, FeedSteps, EnqueueSteps):
         # CUDA first: without a driver TensorRT must not even be asked to create a runtime.
         self._cuda = get_backend(cuda, device)
         self._owns_engine = not is_cuda_engine(engine)
-        loaded = load_cuda_engine(engine, backend)
+        loaded = load_cuda_engine(engine, backend, trusted)
         self.cuda_engine, self.trt, self._loaded = loaded.cuda_engine, loaded.trt, loaded
         self.context = self.new_context()
         self.num_profiles = int(getattr(self.cuda_engine, "num_optimization_profiles", 1) or 1)

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections import Counter
 
 from ..fusion.patterns import short_pattern
-from ..fusion.view import _augment, _focus_nodes, _is_pseudo, _junctions, _pseudo_label, _quotient, _shown, engine_graph
+from ..draw.fusion_graphs import engine_graph
+from ..draw.fusion_graphs import focus_nodes as _focus_nodes
+from ..draw.fusion_graphs import is_pseudo as _is_pseudo
+from ..draw.fusion_graphs import junctions as _junctions
+from ..draw.fusion_graphs import shown_layers as _shown
+from ..draw.fusion_graphs import unit_graph as _quotient
+from ..draw.fusion_graphs import with_io as _augment
+from ..draw.fusion_style import pseudo_label as _pseudo_label
 from .data import HEAT_MODE, kind_mode, node_width, op_mode, positions, precision_mode, shorten
 from .onnx import onnx_panel
 

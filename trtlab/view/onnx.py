@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..draw.graphview import _prefix_map
+from ..draw.contract import prefix_blocks
 from .data import node_width, op_mode, positions, shorten, tensor_text
 
 __all__ = ["onnx_view_data", "onnx_panel"]
@@ -33,7 +33,7 @@ def _edge_label(G: nx.DiGraph, u, v) -> str:
 def _blocks(G: nx.DiGraph, blocks: bool | None) -> dict:
     if blocks is False or (blocks is None and len(G) <= BLOCKS_ABOVE):
         return {}
-    return _prefix_map(G, max_nodes=len(G)) or {}
+    return prefix_blocks(G) or {}
 
 
 def onnx_panel(graph, *, panel_id: str = "onnx", title: str | None = None, blocks: bool | None = None,

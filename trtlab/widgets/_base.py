@@ -13,14 +13,16 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 import threading
 from typing import Any, Callable
 
 import ipywidgets as W
 
+from ..data import DATA_DIR, bundled_model, bundled_models
 from ..errors import TrtlabError
 
-__all__ = ["Panel", "Status", "error_text", "png_bytes", "png_html"]
+__all__ = ["Panel", "Status", "ModelPicker", "error_text", "png_bytes", "png_html"]
 
 
 def error_text(exc: BaseException) -> str:
@@ -165,10 +167,6 @@ def clear_image(img: W.Image) -> None:
 
 def bundled_name(model: Any) -> str | None:
     """The bundled model's name if ``model`` is the path of one (so pickers can show it)."""
-    import os
-
-    from ..data import DATA_DIR
-
     if isinstance(model, (str, os.PathLike)):
         try:
             path = os.path.realpath(os.fspath(model))
@@ -177,6 +175,43 @@ def bundled_name(model: Any) -> str | None:
         if os.path.dirname(path) == os.path.realpath(DATA_DIR) and path.endswith(".onnx"):
             return os.path.basename(path)[:-5]
     return None
+
+
+class ModelPicker:
+    """A bundled model or a path: the dropdown and text field of ModelExplorer and EngineBuilder.
+
+    ``use(model)`` is called with a bundled model's path when one is picked in ``source`` and
+    with the text of ``path`` when it changes; ``prompt`` is shown when "(a path...)" is picked.
+    """
+
+    PATH = "(a path...)"
+
+    def __init__(self, panel: Panel, use: Callable[[Any], None], prompt: str):
+        self.names = bundled_models()
+        self.source = W.Dropdown(options=self.names + [self.PATH], value=None, description="model")
+        self.path = W.Text(placeholder="path/to/model.onnx", description="path", continuous_update=False)
+        self._panel, self._use, self._prompt = panel, use, prompt
+        self.source.observe(panel.handler(self._on_source), names="value")
+        self.path.observe(panel.handler(lambda ch: use(ch["new"]) if ch["new"] else None), names="value")
+
+    def start(self, model: Any) -> None:
+        """Show ``model``, or the first bundled model when None (picking one loads it)."""
+        name = bundled_name(model) if model is not None else None
+        if name in self.names:
+            self.source.value = name
+        elif model is not None:
+            self._panel.guard(self._use, model)
+        elif self.names:
+            self.source.value = self.names[0]
+
+    def _on_source(self, change) -> None:
+        name = change["new"]
+        if name is None:
+            return
+        if name == self.PATH:
+            self._panel.status.show(self._prompt, "info")
+            return
+        self._use(bundled_model(name))
 
 
 def set_image(img: W.Image, obj: Any) -> bytes:

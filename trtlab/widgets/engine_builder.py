@@ -9,13 +9,11 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..data import bundled_model, bundled_models
 from ..errors import BuildCancelled, ConfigError, TrtlabError
-from ._base import Panel, bundled_name, error_text, table_html
+from ._base import ModelPicker, Panel, error_text, table_html
 
 __all__ = ["EngineBuilder"]
 
-_PATH = "(a path...)"
 _DEFAULT = "default"
 
 
@@ -50,9 +48,8 @@ class EngineBuilder(Panel):
         self._token = None
         self._backend_error: Exception | None = None
 
-        names = bundled_models()
-        self.source = W.Dropdown(options=names + [_PATH], value=None, description="model")
-        self.path = W.Text(placeholder="path/to/model.onnx", description="path", continuous_update=False)
+        self.picker = ModelPicker(self, self.set_model, "type a path to an .onnx file")
+        self.source, self.path = self.picker.source, self.picker.path
         self.inputs = W.HTML()
         self.precision = W.Dropdown(options=["fp32"], value="fp32", description="precision")
         self.opt_level = W.Dropdown(options=[_DEFAULT, 0, 1, 2, 3, 4, 5], value=_DEFAULT, description="opt level",
@@ -72,8 +69,6 @@ class EngineBuilder(Panel):
         self.result = W.HTML()
         self.fusion_summary = W.HTML()
 
-        self.source.observe(self.handler(self._on_source), names="value")
-        self.path.observe(self.handler(lambda ch: self.set_model(ch["new"]) if ch["new"] else None), names="value")
         self.build_button.on_click(self.handler(lambda _b: self.build()))
         self.cancel_button.on_click(self.handler(lambda _b: self.cancel()))
 
@@ -90,12 +85,7 @@ class EngineBuilder(Panel):
             self.fusion_summary,
         ]
         self.refresh_backend()
-        if model is not None and bundled_name(model) in names:
-            self.source.value = bundled_name(model)  # the picker shows it; its observer loads it
-        elif model is not None:
-            self.guard(self.set_model, model)
-        elif names:
-            self.source.value = names[0]
+        self.picker.start(model)
 
     # ------------------------------------------------------------------ backend state
     def refresh_backend(self) -> None:
@@ -146,15 +136,6 @@ class EngineBuilder(Panel):
         self.notes.value = head + "".join(f"<br/><span style='color:#555'>{html.escape(n)}</span>" for n in notes)
 
     # ------------------------------------------------------------------ model
-    def _on_source(self, change) -> None:
-        name = change["new"]
-        if name is None:
-            return
-        if name == _PATH:
-            self.status.show("type a path to an .onnx file", "info")
-            return
-        self.set_model(bundled_model(name))
-
     def set_model(self, model: Any) -> None:
         """Use ``model`` (path, bytes, ModelProto or OnnxGraph); its inputs are listed, dynamic
         dimensions marked, so shape profiles can be written for them."""

@@ -8,17 +8,15 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..data import bundled_model, bundled_models
-from ._base import Panel, bundled_name, error_text, image_widget, png_html, set_image
+from ._base import ModelPicker, Panel, error_text, image_widget, png_html, set_image
 
 __all__ = ["ModelExplorer"]
 
-_PATH = "(a path...)"
 _ALL = "(all op types)"
 
 
 class ModelExplorer(Panel):
-    """Pick a model (bundled ``data/`` models or a path), see its summary and graph, filter nodes
+    """Pick a model (a bundled model or a path), see its summary and graph, filter nodes
     by op type or name regex (matches are highlighted), and draw one node's neighbourhood.
 
     ``ModelExplorer()`` starts on the first bundled model; ``ModelExplorer("model.onnx")`` (a path,
@@ -32,9 +30,8 @@ class ModelExplorer(Panel):
         super().__init__()
         self.graph = None
         self._png: bytes | None = None
-        names = bundled_models()
-        self.source = W.Dropdown(options=names + [_PATH], value=None, description="model")
-        self.path = W.Text(placeholder="path/to/model.onnx", description="path", continuous_update=False)
+        self.picker = ModelPicker(self, self.load, "type a path to an .onnx file and press Load")
+        self.source, self.path = self.picker.source, self.picker.path
         self.load_button = W.Button(description="Load", icon="folder-open", tooltip="load the model at this path")
         self.summary = W.HTML()
         self.op_type = W.Dropdown(options=[_ALL], value=_ALL, description="op type")
@@ -48,9 +45,7 @@ class ModelExplorer(Panel):
         self.image = image_widget()
         self.caption = W.HTML()
 
-        self.source.observe(self.handler(self._on_source), names="value")
         self.load_button.on_click(self.handler(lambda _b: self.load(self.path.value)))
-        self.path.observe(self.handler(lambda ch: self.load(ch["new"]) if ch["new"] else None), names="value")
         self.op_type.observe(self.handler(lambda _ch: self.apply_filter()), names="value")
         self.pattern.observe(self.handler(lambda _ch: self.apply_filter()), names="value")
         self.zoom_button.on_click(self.handler(lambda _b: self.expand()))
@@ -64,23 +59,9 @@ class ModelExplorer(Panel):
                             W.HBox([self.radius]), W.HBox([self.zoom_button, self.whole_button])]),
                     W.VBox([self.caption, self.image], layout=W.Layout(flex="1"))]),
         ]
-        if model is not None and bundled_name(model) in names:
-            self.source.value = bundled_name(model)  # the picker shows it; its observer loads it
-        elif model is not None:
-            self.guard(self.load, model)
-        elif names:
-            self.source.value = names[0]  # triggers a load
+        self.picker.start(model)
 
     # ------------------------------------------------------------------ actions
-    def _on_source(self, change) -> None:
-        name = change["new"]
-        if name is None:
-            return
-        if name == _PATH:
-            self.status.show("type a path to an .onnx file and press Load", "info")
-            return
-        self.load(bundled_model(name))
-
     def load(self, model: Any) -> None:
         """Load ``model`` (path, bytes, ModelProto or OnnxGraph), show its summary and graph."""
         from ..graph import OnnxGraph, load_onnx

@@ -1,4 +1,4 @@
-"""The TensorRT API trtlab uses: one table, checked against the real Python bindings by the tests.
+"""The TensorRT API trtlab uses: one table, checked against the real Python bindings.
 
 Every TensorRT class/enum trtlab touches and every method, property or member it uses on it
 is listed here, so a renamed or removed call fails ``tests/builder/test_api.py`` on a CPU
@@ -6,8 +6,9 @@ machine instead of failing on a user's GPU:
 
 - ``BUILD_API`` is checked against TensorRT for RTX (``tensorrt_rtx_bindings``), whose builder
   and ONNX parser run here;
-- ``RUNTIME_API`` is checked against the TensorRT 11 lean runtime (``tensorrt_lean_bindings``)
-  — the runtime engineer owns the block marked below;
+- ``RUNTIME_API`` (what ``trtlab.builder`` needs to read layer information from an engine, and
+  what ``InferenceSession`` and its binding table use: TensorRT 10/11's name-based API only) is
+  checked against the TensorRT 11 lean runtime (``tensorrt_lean_bindings``);
 - ``GUARDED`` lists members used only behind ``hasattr`` (they exist in some TensorRT
   versions only, e.g. the weakly typed precision flags of TensorRT <= 10).
 
@@ -49,22 +50,23 @@ BUILD_API: dict[str, set[str]] = {
 }
 
 RUNTIME_API: dict[str, set[str]] = {
-    # --- used by trtlab.builder to read layer information where engines can be deserialized ---
     "Runtime": {"deserialize_cuda_engine"},
-    "ICudaEngine": {"create_engine_inspector"},
-    "LayerInformationFormat": {"JSON"},
-    "ILogger": {"log", "Severity"},
-    # --- trtlab.runtime (runtime engineer): add your entries below this line ---
-    # (seeded from the syntax-tree scan of trtlab/runtime on first landing)
-    "TensorIOMode": {"INPUT"},
-    "TensorLocation": {"HOST"},
     "Logger": {"WARNING"},
+    "ILogger": {"log", "Severity"},
+    "LayerInformationFormat": {"JSON"},
+    "ICudaEngine": {"create_engine_inspector", "num_io_tensors", "get_tensor_name", "get_tensor_mode",
+                    "get_tensor_dtype", "get_tensor_shape", "get_tensor_location", "get_tensor_profile_shape",
+                    "get_tensor_format_desc", "create_execution_context", "num_optimization_profiles"},
+    "IExecutionContext": {"set_input_shape", "get_tensor_shape", "infer_shapes", "set_tensor_address",
+                          "set_output_allocator", "execute_async_v3", "set_optimization_profile_async",
+                          "profiler", "enqueue_emits_profile", "report_to_profiler"},
+    "TensorIOMode": {"INPUT", "OUTPUT"},
+    "TensorLocation": {"HOST", "DEVICE"},
+    "DataType": {"name", "FLOAT", "HALF", "BF16", "INT8", "UINT8", "INT32", "INT64", "BOOL", "FP8"},
+    "IProfiler": {"report_layer_time"},
+    # reallocate_output(_async) / notify_shape are overrides, not attributes of the base class;
+    # tests/runtime checks them
     "IOutputAllocator": set(),
-    "IProfiler": set(),
-}
-RUNTIME_API["ICudaEngine"] = RUNTIME_API["ICudaEngine"] | {
-    "num_io_tensors", "get_tensor_name", "get_tensor_mode", "get_tensor_dtype", "get_tensor_shape",
-    "get_tensor_format_desc", "get_tensor_location", "get_tensor_profile_shape",
 }
 
 # members that exist only in some TensorRT versions; trtlab uses them only behind hasattr()
@@ -90,29 +92,5 @@ VARIABLES: dict[str, str] = {
     "inspector": "EngineInspector",
     "trt_runtime": "Runtime",
     "cuda_engine": "ICudaEngine",
+    "context": "IExecutionContext",
 }
-
-
-# --- trtlab.runtime (runtime engineer's block) -------------------------------------------------
-# What InferenceSession and the binding table use (TensorRT 10/11 name-based API only), merged
-# into RUNTIME_API so the same checks cover it. IOutputAllocator's reallocate_output(_async) /
-# notify_shape are overrides (not attributes of the base class); tests/runtime checks them.
-_SESSION_API: dict[str, set[str]] = {
-    "Runtime": {"deserialize_cuda_engine"},
-    "Logger": {"WARNING"},
-    "ICudaEngine": {"num_io_tensors", "get_tensor_name", "get_tensor_mode", "get_tensor_dtype",
-                    "get_tensor_shape", "get_tensor_location", "get_tensor_profile_shape",
-                    "get_tensor_format_desc", "create_execution_context", "num_optimization_profiles"},
-    "IExecutionContext": {"set_input_shape", "get_tensor_shape", "infer_shapes", "set_tensor_address",
-                          "set_output_allocator", "execute_async_v3", "set_optimization_profile_async",
-                          "profiler", "enqueue_emits_profile", "report_to_profiler"},
-    "TensorIOMode": {"INPUT", "OUTPUT"},
-    "TensorLocation": {"HOST", "DEVICE"},
-    "DataType": {"name", "FLOAT", "HALF", "BF16", "INT8", "UINT8", "INT32", "INT64", "BOOL", "FP8"},
-    "IProfiler": {"report_layer_time"},
-    "IOutputAllocator": set(),
-}
-for _cls, _members in _SESSION_API.items():
-    RUNTIME_API.setdefault(_cls, set()).update(_members)
-VARIABLES.update({"context": "IExecutionContext"})
-# --- end of trtlab.runtime's block ---------------------------------------------------------------
