@@ -51,6 +51,8 @@ class FakeCuda(CudaBackend):
         self.graph_launches = 0
         self.captures = 0
         self.htod_calls = 0
+        self.htod_pinned: list[bool] = []    # per host->device copy: was the source page-locked
+        self.dtoh_pinned: list[bool] = []
         self.calls: list[str] = []
 
     # ---------------------------------------------------------------- memory
@@ -102,6 +104,7 @@ class FakeCuda(CudaBackend):
         self.htod_calls += 1
         self._region(dst, src.nbytes)  # bad addresses fail at enqueue time, like CUDA
         gbps = PINNED_GBPS if self._is_pinned(src) else PAGEABLE_GBPS
+        self.htod_pinned.append(gbps == PINNED_GBPS)
         if gbps == PAGEABLE_GBPS:  # CUDA copies pageable memory before the call returns
             data = src.copy()
         else:
@@ -115,6 +118,7 @@ class FakeCuda(CudaBackend):
     def memcpy_dtoh(self, dst, src, stream):
         self._region(src, dst.nbytes)
         gbps = PINNED_GBPS if self._is_pinned(dst) else PAGEABLE_GBPS
+        self.dtoh_pinned.append(gbps == PINNED_GBPS)
 
         def op():
             dst.reshape(-1).view(np.uint8)[:] = self.read(src, dst.nbytes)
@@ -157,9 +161,18 @@ class FakeCuda(CudaBackend):
 
     def event_record(self, event, stream):
         event.time_ms = None
+        event.stream = stream
 
         def op():
             event.time_ms = self.clock_ms
+        self._enqueue(stream, op)
+
+    def stream_wait_event(self, stream, event):
+        other = getattr(event, "stream", None)
+
+        def op():   # the waiting stream runs the recording stream's queue first
+            if other is not None and other is not stream and other.capture is None:
+                self.stream_synchronize(other)
         self._enqueue(stream, op)
 
     def event_synchronize(self, event):

@@ -9,7 +9,10 @@ It behaves like TensorRT where the session depends on it:
   input (so outputs equal inputs), through whatever memory layer it was given;
 - a data-dependent output (shape -1 even after shape inference) is produced through the
   ``IOutputAllocator`` the session sets (``reallocate_output_async`` then ``notify_shape``);
-- an ``IProfiler`` set on the context gets one ``report_layer_time`` per layer and run.
+- an ``IProfiler`` set on the context gets one ``report_layer_time`` per layer and run;
+- several optimization profiles (``"profiles": [[min, opt, max], ...]`` per input): the
+  context checks shapes against the profile chosen with ``set_optimization_profile_async``;
+- ``"repeat": k`` makes each copy run k times (a compute-bound engine on a real GPU).
 
 Every method here is checked to exist on the real TensorRT 11 classes (test_trt_api.py).
 """
@@ -36,6 +39,16 @@ IDENTITY = {
         {"name": "mask_out", "mode": "output", "dtype": "INT32", "shape": [2, 5]},
     ],
     "copies": [["x", "y"], ["mask", "mask_out"]],
+}
+
+# Two optimization profiles: small batches (1..4) and large ones (8..32).
+PROFILES = {
+    "tensors": [
+        {"name": "x", "mode": "input", "dtype": "FLOAT", "shape": [-1, 4],
+         "profiles": [[[1, 4], [2, 4], [4, 4]], [[8, 4], [16, 4], [32, 4]]]},
+        {"name": "y", "mode": "output", "dtype": "FLOAT", "shape": [-1, 4]},
+    ],
+    "copies": [["x", "y"]],
 }
 
 DDS = {
@@ -114,7 +127,10 @@ class ICudaEngine:
         self.spec = spec
         self.memory = memory          # object with copy(dst, src, nbytes, stream_handle); fake also read/write/sync
         self._t = {t["name"]: t for t in spec["tensors"]}
-        self.num_optimization_profiles = 1
+        for t in spec["tensors"]:
+            if "profile" in t:
+                t.setdefault("profiles", [t["profile"]])
+        self.num_optimization_profiles = max([len(t.get("profiles", [])) for t in spec["tensors"]] + [1])
         self.calls: list[str] = []
 
     @property
@@ -141,10 +157,10 @@ class ICudaEngine:
         return f"Row major linear {self._t[name]['dtype']} format"
 
     def get_tensor_profile_shape(self, name, profile_index):
-        p = self._t[name].get("profile")
-        if p is None or profile_index != 0:
+        profiles = self._t[name].get("profiles") or []
+        if not 0 <= profile_index < len(profiles):
             return []
-        return [Dims(s) for s in p]
+        return [Dims(s) for s in profiles[profile_index]]
 
     def create_execution_context(self):
         return IExecutionContext(self)
@@ -160,6 +176,7 @@ class IExecutionContext:
         self.enqueue_emits_profile = True
         self.executions = 0
         self.errors: list[str] = []
+        self.active_profile = 0
 
     # ---- shapes
     def set_input_shape(self, name, shape):
@@ -175,8 +192,8 @@ class IExecutionContext:
             if want >= 0 and s != want:
                 self.errors.append("static dimension mismatch")
                 return False
-        if t.get("profile"):
-            mn, _, mx = t["profile"]
+        if t.get("profiles"):
+            mn, _, mx = t["profiles"][self.active_profile]
             if any(s < a or s > b for s, a, b in zip(shape, mn, mx)):
                 self.errors.append("outside profile")
                 return False
@@ -209,7 +226,13 @@ class IExecutionContext:
         return True
 
     def set_optimization_profile_async(self, profile_index, stream_handle):
-        return profile_index == 0
+        if not 0 <= profile_index < self.engine.num_optimization_profiles:
+            return False
+        self.active_profile = profile_index
+        for name, t in self.engine._t.items():   # like TensorRT: input shapes must be set again
+            if t["mode"] == "input":
+                self._shapes[name] = tuple(t["shape"])
+        return True
 
     def report_to_profiler(self):
         return True
@@ -225,7 +248,8 @@ class IExecutionContext:
         for src, dst in self.engine.spec.get("copies", []):
             t = self.engine._t[src]
             nbytes = int(np.prod(self._shapes[src], dtype=np.int64)) * _SIZES[t["dtype"]]
-            mem.copy(self._addr[dst], self._addr[src], nbytes, stream_handle)
+            for _ in range(int(self.engine.spec.get("repeat", 1))):
+                mem.copy(self._addr[dst], self._addr[src], nbytes, stream_handle)
         for src, dst in self.engine.spec.get("host_copies", []):
             # shape tensors: TensorRT reads/writes them on the host during the enqueue
             t = self.engine._t[src]

@@ -7,6 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
+import trtlab.runtime.backends as backends
 import trtlab.runtime.cuda as cudamod
 from trtlab.builder.backend import probe_gpu
 from fake_cuda import FakeCuda, FakeDeviceArray
@@ -55,7 +56,7 @@ def test_unknown_backend_name():
 
 def test_cuda_statuses_become_cuda_errors_with_the_error_name():
     rt = pytest.importorskip("cuda.bindings.runtime")
-    check = cudamod._CudaRtChecker(rt)
+    check = backends._CudaRtChecker(rt)
     assert check("cudaMalloc", (rt.cudaError_t.cudaSuccess, 1234)) == 1234
     assert check("cudaMemGetInfo", (rt.cudaError_t.cudaSuccess, 1, 2)) == (1, 2)
     with pytest.raises(CudaError, match=r"cudaMalloc\(64\) failed with cudaErrorMemoryAllocation.*free memory"):

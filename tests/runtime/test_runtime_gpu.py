@@ -166,3 +166,123 @@ def test_device_arrays_are_bound_without_copy(backend):
         with pytest.raises(Exception, match="C-contiguous"):
             s.run({"x": xt})
         assert np.array_equal(s.run({"x": x.cpu().numpy()})["y"], x.cpu().numpy())
+
+
+# ---------------------------------------------------------------- part 2: pipelines, graphs with copies, profiles, frameworks
+def _spec(shape, profiles=None, repeat=1):
+    x = {"name": "x", "mode": "input", "dtype": "FLOAT", "shape": [-1, *shape[1:]]}
+    if profiles:
+        x["profiles"] = profiles
+    else:
+        x["profile"] = [[1, *shape[1:]], list(shape), [max(32, shape[0]), *shape[1:]]]
+    return {"tensors": [x, {"name": "y", "mode": "output", "dtype": "FLOAT", "shape": [-1, *shape[1:]]}],
+            "copies": [["x", "y"]], "repeat": repeat}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_pipelined_runs_give_the_sequential_outputs(backend):
+    cuda = _backend(backend)
+    pytest.importorskip("cuda.bindings")
+    rng = np.random.default_rng(11)
+    engine = fake_trt.ICudaEngine(_spec((8, 3, 64, 64)), _CudaRtMemory())
+    batches = [{"x": rng.standard_normal((8, 3, 64, 64)).astype(np.float32)} for _ in range(9)]
+    with InferenceSession(engine, cuda=cuda) as s:
+        sequential = [s.run(b)["y"] for b in batches]
+        for lanes in (1, 2, 3):
+            piped = s.run_many(batches, pipeline=lanes)
+            assert all(np.array_equal(p["y"], q) for p, q in zip(piped, sequential))
+        assert all(np.array_equal(q, b["x"]) for q, b in zip(sequential, batches))
+
+
+def _overlap(cuda, spec, n=40):
+    engine = fake_trt.ICudaEngine(spec, _CudaRtMemory())
+    with InferenceSession(engine, cuda=cuda) as s:
+        res = s.benchmark(n=n, warmup=4, pipeline=2)
+    return res
+
+
+def _overlapping(res, phase_a: str, phase_b: str) -> bool:
+    """Whether some ``phase_a`` span of one lane ran while a ``phase_b`` span of another lane ran."""
+    a_spans = [s for s in res.pipelined if s.phase == phase_a]
+    b_spans = [s for s in res.pipelined if s.phase == phase_b]
+    return any(a.stream != b.stream and a.start_ms < b.end_ms and b.start_ms < a.end_ms for a in a_spans for b in b_spans)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_pipeline_overlaps_copies_with_compute(backend, output_dir):
+    cuda = _backend(backend)
+    pytest.importorskip("cuda.bindings")
+    copy_bound = _overlap(cuda, _spec((16, 3, 224, 224)))                 # 9.6 MB each way, one device copy
+    compute_bound = _overlap(cuda, _spec((16, 3, 224, 224), repeat=60))   # the same bytes, 60 device copies
+    for name, res in (("copy-bound", copy_bound), ("compute-bound", compute_bound)):
+        print(f"{backend} {name}: {res}")
+        assert {s.stream for s in res.pipelined} == {0, 1} and {s.stream for s in res.sequential} == {0}
+        assert len(res.pipelined) == len(res.sequential) == 3 * res.batches
+    # CUDA events show the GPU doing two lanes' work at once: copies in both directions when
+    # copying dominates, a copy beside the other lane's kernels when compute dominates
+    assert _overlapping(copy_bound, "h2d", "d2h")
+    assert _overlapping(compute_bound, "h2d", "compute") and _overlapping(compute_bound, "d2h", "compute")
+    assert not _overlapping(copy_bound, "h2d", "h2d")     # one lane's stream never overlaps itself
+    compute_bound.plot_timeline().save(output_dir / f"pipeline_timeline_{backend}.png")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_graph_with_copies_replays_bit_exactly(backend):
+    cuda = _backend(backend)
+    pytest.importorskip("cuda.bindings")
+    rng = np.random.default_rng(3)
+    engine = fake_trt.ICudaEngine(_spec((8, 3, 64, 64)), _CudaRtMemory())
+    with InferenceSession(engine, cuda=cuda, cuda_graph="with-copies") as g, \
+            InferenceSession(engine, cuda=cuda) as plain:
+        used = []
+        for i in range(6):
+            x = rng.standard_normal((8, 3, 64, 64)).astype(np.float32)
+            y = g.run({"x": x})["y"]
+            assert y.tobytes() == x.tobytes() == plain.run({"x": x})["y"].tobytes()
+            used.append(g.last_timing.graph_copies)
+        assert used == [False, True, True, True, True, True]
+        staged = g.input_buffer("x", (8, 3, 64, 64))
+        staged[:] = 5.0
+        assert np.all(g.run({"x": staged})["y"] == 5.0) and g.last_timing.graph_copies
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_profile_switch_mid_session(backend):
+    cuda = _backend(backend)
+    pytest.importorskip("cuda.bindings")
+    spec = _spec((2, 4), profiles=[[[1, 4], [2, 4], [4, 4]], [[8, 4], [16, 4], [32, 4]]])
+    engine = fake_trt.ICudaEngine(spec, _CudaRtMemory())
+    rng = np.random.default_rng(4)
+    with InferenceSession(engine, cuda=cuda, profile_index="auto") as s:
+        for batch, profile in ((2, 0), (16, 1), (3, 0), (32, 1)):
+            x = rng.standard_normal((batch, 4)).astype(np.float32)
+            assert np.array_equal(s.run({"x": x})["y"], x) and s.profile_index == profile
+        with pytest.raises(Exception, match="outside optimization profile 0"):
+            s.run({"x": np.zeros((16, 4), np.float32)}, profile=0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("framework", ["torch", "cupy"])
+def test_framework_arrays_are_bound_without_a_copy(backend, framework):
+    cuda = _backend(backend)
+    pytest.importorskip("cuda.bindings")
+    fw = pytest.importorskip(framework)
+    engine = fake_trt.ICudaEngine(_spec((4, 3, 64, 64)), _CudaRtMemory())
+    with InferenceSession(engine, cuda=cuda) as s:
+        if framework == "torch":
+            x = fw.randn(4, 3, 64, 64, device="cuda")
+            fw.cuda.synchronize()
+            ptr = x.data_ptr()
+        else:
+            x = fw.random.standard_normal((4, 3, 64, 64), dtype=np.float32)
+            fw.cuda.Device().synchronize()
+            ptr = x.data.ptr
+        out = s.run({"x": x}, outputs=framework)
+        y = out["y"]
+        assert s.context.get_tensor_address("x") == ptr          # bound as is: the same device pointer
+        assert s._slots["x"].device is None and s._slots["y"].device is None
+        assert type(y) is type(x) and tuple(y.shape) == (4, 3, 64, 64)
+        if framework == "torch":
+            assert y.is_cuda and fw.equal(x, y) and s.context.get_tensor_address("y") == y.data_ptr()
+        else:
+            assert bool((x == y).all()) and s.context.get_tensor_address("y") == y.data.ptr

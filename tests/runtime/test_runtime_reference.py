@@ -9,6 +9,7 @@ import pytest
 
 import fake_trt
 from trtlab.errors import BindingError, ConfigError, ModelLoadError
+from trtlab.graph import load_onnx
 from trtlab.runtime import TOLERANCES, InferenceSession, compare_to_onnxruntime, run_onnxruntime
 
 pytest.importorskip("onnxruntime")
@@ -104,10 +105,6 @@ def test_onnx_graph_and_model_proto_are_accepted(conv):
     ref = run_onnxruntime(conv, inputs)
     assert compare_to_onnxruntime(onnx.load(str(conv)), inputs, ref).passed
     assert compare_to_onnxruntime(conv.read_bytes(), inputs, ref).passed
-    try:
-        from trtlab.graph import load_onnx
-    except ImportError:
-        return
     assert compare_to_onnxruntime(load_onnx(conv), inputs, ref).passed
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import fake_trt
-from fake_trt import IDENTITY
-from fake_cuda import PAGEABLE_GBPS, PINNED_GBPS, FakeDeviceArray
+from fake_trt import IDENTITY, PROFILES
+from fake_cuda import PINNED_GBPS, FakeDeviceArray
 from trtlab.errors import BindingError, BundleError, ConfigError, SessionClosedError
+from trtlab.engine import Timing, TimingStats
 from trtlab.runtime import BenchmarkResult, InferenceSession, binding_table, random_inputs
 
 
@@ -57,17 +58,21 @@ def test_run_copies_through_the_engine_and_times_each_phase(session, cuda):
     assert np.array_equal(out["y"], first)
 
 
-def test_pageable_staging_is_slower_than_pinned(engine, cuda):
+def test_pinned_staging_copies_from_page_locked_memory_and_pageable_does_not(engine, cuda):
     feeds = _inputs(batch=16)
-    with InferenceSession(engine, cuda=cuda, pinned=False) as s:
-        out = s.run(feeds)
-        assert np.array_equal(out["y"], feeds["x"])
-        assert s.last_timing.h2d_ms == pytest.approx(
-            (feeds["x"].nbytes + feeds["mask"].nbytes) / (PAGEABLE_GBPS * 1e9) * 1e3)
-        pageable = s.benchmark(n=5, warmup=1, inputs=feeds)
-        pinned = s.benchmark(n=5, warmup=1, inputs=feeds, pinned=True)
-    assert not pageable.pinned and pinned.pinned
-    assert pageable.stats["h2d"].median == pytest.approx(pinned.stats["h2d"].median * PINNED_GBPS / PAGEABLE_GBPS)
+    for pinned in (True, False):
+        with InferenceSession(engine, cuda=cuda, pinned=pinned) as s:
+            cuda.htod_pinned.clear()
+            cuda.dtoh_pinned.clear()
+            out = s.run(feeds)
+            assert np.array_equal(out["y"], feeds["x"]) and np.array_equal(out["mask_out"], feeds["mask"])
+            # every copy over the link reads (writes) page-locked memory exactly when staging is on
+            assert cuda.htod_pinned == [pinned, pinned] and cuda.dtoh_pinned == [pinned, pinned]
+            assert (s._slots["x"].host is not None) == pinned
+            assert s.last_timing.pinned == pinned and s.last_timing.stage_ms >= 0
+            res = s.benchmark(n=3, warmup=1, inputs=feeds, pinned=not pinned)
+            assert res.pinned == (not pinned) and s.pinned == pinned      # the override is undone
+            assert cuda.htod_pinned[-1] == (not pinned)
 
 
 def test_inputs_in_the_pinned_buffer_are_not_copied_again(session):
@@ -241,6 +246,11 @@ def test_benchmark_reports_trtexec_metrics(session, output_dir):
     for metric in ("Throughput", "Latency", "H2D Latency", "GPU Compute Time", "D2H Latency", "percentile(99%)"):
         assert metric in text
     assert "GPU Compute Time" in res._repr_html_()
+    # one timing model: the benchmark's series are an engine Timing, as trtexec --exportTimes reads
+    assert isinstance(res.timing, Timing) and len(res.timing) == 20
+    assert isinstance(s, TimingStats) and s is res.timing.stats["latency"] and s.count == 20
+    assert res.timing.records[0]["latencyMs"] == pytest.approx(res.records["latency"][0])
+    assert s.median == pytest.approx(float(np.median(res.records["latency"])))
     for d in (res.plot_split(), res.plot_latency(), res.plot()):
         png = d._repr_png_()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -271,9 +281,9 @@ def test_random_inputs_match_the_bindings(session):
 
 # ---------------------------------------------------------------- how engines are given
 def test_plan_bytes_paths_and_bad_engines(cuda, memory, tmp_path, monkeypatch):
-    import trtlab.runtime.session as session_mod
+    import trtlab.runtime.loading as loading
 
-    monkeypatch.setattr(session_mod, "_runtime_module", lambda name: fake_trt)
+    monkeypatch.setattr(loading, "runtime_module", lambda name: fake_trt)
     plan = fake_trt.plan_bytes(copy.deepcopy(IDENTITY))
     with InferenceSession(plan, cuda=cuda) as s:
         assert s.bindings.names == ["x", "mask", "y", "mask_out"]
@@ -362,3 +372,96 @@ def test_binding_table_of_a_real_tensorrt_for_rtx_build():
     assert x.profile == ((1, 3, 224, 224), (4, 3, 224, 224), (8, 3, 224, 224)) and x.shape == (-1, 3, 224, 224)
     assert x.nbytes == 8 * 3 * 224 * 224 * 4
     assert table.outputs[0].dtype == "float32"
+
+
+# ---------------------------------------------------------------- CUDA graphs with the copies
+def test_graph_with_copies_replays_copies_without_new_calls(engine, cuda):
+    with InferenceSession(engine, cuda=cuda, cuda_graph="with-copies") as s:
+        flags, calls = [], []
+        for i in range(5):
+            feeds = _inputs(batch=4, seed=i)
+            out = s.run(feeds)
+            assert np.array_equal(out["y"], feeds["x"]) and np.array_equal(out["mask_out"], feeds["mask"])
+            flags.append(s.last_timing.graph_copies)
+            calls.append(cuda.htod_calls)
+        assert flags == [False, True, True, True, True]
+        assert cuda.captures == 1 and cuda.graph_launches == 4
+        assert calls[2] == calls[3] == calls[4]          # replays enqueue no copy of their own: the graph holds them
+        t = s.last_timing
+        assert t.h2d_ms == t.d2h_ms == 0 and t.compute_ms > 0 and t.cuda_graph
+        feeds = _inputs(batch=7, seed=9)                 # a new shape runs plainly, then is captured again
+        assert np.array_equal(s.run(feeds)["y"], feeds["x"]) and not s.last_timing.graph_copies
+        assert "with the copies" in s._repr_html_()
+
+
+def test_graph_with_copies_needs_pinned_staging(engine, cuda):
+    with InferenceSession(engine, cuda=cuda, cuda_graph="with-copies", pinned=False) as s:
+        for i in range(3):
+            feeds = _inputs(seed=i)
+            assert np.array_equal(s.run(feeds)["y"], feeds["x"])
+        assert not s.last_timing.graph_copies and cuda.captures == 0
+    with pytest.raises(ConfigError, match="cuda_graph='always' is not one of"):
+        InferenceSession(engine, cuda=cuda, cuda_graph="always")
+
+
+# ---------------------------------------------------------------- optimization profiles
+@pytest.fixture
+def profiles_engine(memory):
+    return fake_trt.ICudaEngine(copy.deepcopy(PROFILES), memory)
+
+
+def test_auto_profile_picks_the_profile_holding_the_shape(profiles_engine, cuda):
+    rng = np.random.default_rng(1)
+    with InferenceSession(profiles_engine, cuda=cuda, profile_index="auto") as s:
+        assert s.num_profiles == 2
+        seen = []
+        for batch in (2, 16, 3, 32, 1):
+            x = rng.standard_normal((batch, 4)).astype(np.float32)
+            assert np.array_equal(s.run({"x": x})["y"], x)
+            seen.append(s.profile_index)
+        assert seen == [0, 1, 0, 1, 0]
+        assert s.bindings["x"].profile == ((1, 4), (2, 4), (4, 4))
+        with pytest.raises(BindingError, match=r"no optimization profile holds the input shapes \{'x': \(6, 4\)\}; "
+                                               r"profile 0: x min \(1, 4\), max \(4, 4\); profile 1: x min \(8, 4\)"):
+            s.run({"x": np.zeros((6, 4), np.float32)})
+        assert np.array_equal(s.run({"x": np.ones((2, 4), np.float32)})["y"], np.ones((2, 4)))
+
+
+def test_profile_chosen_per_run_or_for_the_session(profiles_engine, cuda):
+    with InferenceSession(profiles_engine, cuda=cuda) as s:
+        with pytest.raises(BindingError, match=r"shape \(16, 4\) is outside optimization profile 0: .*profile_index='auto'"):
+            s.run({"x": np.zeros((16, 4), np.float32)})
+        x = np.arange(64, dtype=np.float32).reshape(16, 4)
+        assert np.array_equal(s.run({"x": x}, profile=1)["y"], x) and s.profile_index == 1
+        assert s.context.active_profile == 1 and s.bindings["x"].profile[0] == (8, 4)
+        with pytest.raises(BindingError, match="outside optimization profile 1"):
+            s.run({"x": np.zeros((2, 4), np.float32)})
+        s.set_profile(0)
+        assert np.array_equal(s.run({"x": x[:3]})["y"], x[:3])
+        with pytest.raises(ConfigError, match=r"optimization profile 2 does not exist; the engine has 2: 0..1"):
+            s.run({"x": x}, profile=2)
+    with InferenceSession(profiles_engine, cuda=cuda, profile_index=1) as s:
+        assert s.context.active_profile == 1 and np.array_equal(s.run({"x": x})["y"], x)
+
+
+# ---------------------------------------------------------------- outputs in the caller's kind
+def test_outputs_as_framework_arrays_are_bound_not_copied(session, cuda, monkeypatch):
+    import trtlab.runtime.feeds as feeds_mod
+
+    made = []
+
+    def fake_empty(kind, shape, dtype, device):
+        assert kind == "torch" and device == 0
+        made.append(FakeDeviceArray(cuda, shape, dtype))
+        return made[-1]
+
+    monkeypatch.setattr(feeds_mod, "empty_device_array", fake_empty)
+    feeds = _inputs()
+    dtoh = len(cuda.dtoh_pinned)
+    out = session.run(feeds, outputs="torch")
+    assert [type(v) for v in out.values()] == [FakeDeviceArray, FakeDeviceArray]
+    assert np.array_equal(out["y"].get(), feeds["x"]) and np.array_equal(out["mask_out"].get(), feeds["mask"])
+    assert session.context.get_tensor_address("y") == made[0].ptr
+    assert len(cuda.dtoh_pinned) == dtoh                 # nothing came back to the host
+    with pytest.raises(BindingError, match=r"outputs='jax' is not one of \('numpy', 'torch', 'cupy'\)"):
+        session.run(feeds, outputs="jax")

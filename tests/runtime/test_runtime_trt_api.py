@@ -133,7 +133,7 @@ def test_runtime_source_calls_only_real_tensorrt_11_members():
 
 
 def test_session_subclasses_build_on_the_real_interfaces(cuda):
-    from trtlab.runtime.session import _make_output_allocator, _make_profiler
+    from trtlab.runtime.loading import make_output_allocator as _make_output_allocator, make_profiler as _make_profiler
 
     alloc = _make_output_allocator(lean, cuda)
     assert isinstance(alloc, lean.IOutputAllocator)

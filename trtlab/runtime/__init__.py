@@ -8,8 +8,10 @@ from __future__ import annotations
 from .bindings import Binding, BindingTable, binding_table
 from .cuda import DeviceBuffer, Event, HostBuffer, Stream, available_backends, get_backend, mem_get_info
 from .reference import TOLERANCES, OutputComparison, ReferenceReport, compare_to_onnxruntime, run_onnxruntime
-from .session import InferenceSession, random_inputs
-from .timing import BenchmarkResult, RunTiming, Stats
+from .inputs import random_inputs
+from .pipeline import PipelineResult
+from .session import InferenceSession
+from .timing import BenchmarkResult, RunTiming, TimingStats
 
 __all__ = [
     "Binding",
@@ -22,7 +24,8 @@ __all__ = [
     "OutputComparison",
     "ReferenceReport",
     "RunTiming",
-    "Stats",
+    "PipelineResult",
+    "TimingStats",
     "Stream",
     "TOLERANCES",
     "available_backends",

@@ -2,152 +2,63 @@
 
 Only TensorRT's name-based API (TensorRT 10/11) is used: ``num_io_tensors``,
 ``get_tensor_name/mode/dtype/shape/location``, ``get_tensor_profile_shape``,
-``set_input_shape``, ``set_tensor_address``, ``execute_async_v3``. Every TensorRT member used
-here is listed in ``trtlab.builder.api.RUNTIME_API`` and checked against the real TensorRT 11
-runtime classes by the tests. TensorRT objects are held in variables named as
-``trtlab.builder.api.VARIABLES`` says (``cuda_engine``, ``context``, ``trt_runtime``).
+``set_optimization_profile_async``, ``set_input_shape``, ``set_tensor_address``,
+``execute_async_v3``. Every TensorRT member used here is listed in
+``trtlab.builder.api.RUNTIME_API`` and checked against the real TensorRT 11 runtime classes by
+the tests.
+
+One run is a fixed sequence of steps, each a method: check the feeds (:meth:`_feeds`), pick
+the optimization profile (:meth:`_choose_profile`), set shapes (:meth:`_set_shapes`), bind
+buffers (:meth:`_bind_inputs`, :meth:`_bind_outputs`), enqueue H2D / engine / D2H between
+CUDA events (:meth:`_enqueue`), collect the outputs (:meth:`_collect`). The steps live in
+``feeds.py`` (feeds, buffers, addresses), ``shapes.py`` (profiles, shapes) and ``enqueue.py``
+(copies, engine, CUDA graphs); per-tensor state in ``slots.py``.
 """
 
 from __future__ import annotations
 
 import html
-import os
-import sys
 import time
-from collections import defaultdict
 from typing import Any, Mapping
 
 import numpy as np
 
-from ..builder.bundle import read_plan
-from ..errors import BackendError, BindingError, BundleError, ConfigError, CudaError, SessionClosedError, TrtlabError
-from .bindings import Binding, BindingTable, numpy_dtype, read_bindings
-from .cuda import CudaBackend, DeviceBuffer, Event, HostBuffer, Stream, cuda_array_info, get_backend
-from .timing import BenchmarkResult, RunTiming
+from .._boundary import boundary
+from ..errors import ConfigError, CudaError, SessionClosedError, TrtlabError
+from .bindings import BindingTable
+from .cuda import CudaBackend, Event, Stream, get_backend
+from .enqueue import EnqueueSteps
+from .feeds import FeedSteps
+from .inputs import random_inputs
+from .interop import check_output_kind
+from .loading import is_cuda_engine, load_cuda_engine
+from .measure import benchmark, profile_layers
+from .pipeline import run_pipelined
+from .shapes import ShapeSteps
+from .slots import Feed, Slot, size
+from .timing import RunTiming
 
 __all__ = ["InferenceSession", "random_inputs"]
 
-
-def _trt_of(obj: Any):
-    """The TensorRT module an engine object comes from (tensorrt, tensorrt_lean_bindings, ...)."""
-    mod = sys.modules.get(type(obj).__module__)
-    if mod is None or not hasattr(mod, "TensorIOMode"):
-        raise BackendError(
-            f"cannot tell which TensorRT module made the engine object of type {type(obj).__qualname__}; "
-            f"pass the plan bytes or a BuiltEngine instead"
-        )
-    return mod
+GRAPH_MODES = (False, True, "with-copies")
 
 
-def _is_cuda_engine(obj: Any) -> bool:
-    return hasattr(obj, "num_io_tensors") and hasattr(obj, "create_execution_context")
-
-
-def _runtime_module(backend: str | None):
-    """The TensorRT module to deserialize plans with: trtlab.builder's resolution."""
-    from ..builder.backend import resolve_backend
-
-    try:
-        return resolve_backend(backend)
-    except BackendError:
-        # A runtime-only install (the TensorRT lean runtime) has no Builder but can deserialize.
-        try:
-            import tensorrt_lean_bindings as lean
-        except ImportError:
-            raise
-        return lean
-
-
-def _size(shape, itemsize: float) -> int:
-    return int(np.ceil(int(np.prod(shape, dtype=np.int64)) * itemsize))
-
-
-class _Slot:
-    """Per-tensor state: the binding, its device buffer, its pinned staging buffer, its shape."""
-
-    def __init__(self, binding: Binding):
-        self.binding = binding
-        self.device: DeviceBuffer | None = None
-        self.host: HostBuffer | None = None
-        self.shape: tuple[int, ...] | None = None if binding.dynamic else binding.shape
-        self.allocator = None          # output allocator for data-dependent outputs
-        self.address: int | None = None
-
-    def free(self) -> None:
-        for buf in (self.device, self.host):
-            if buf is not None:
-                buf.free()
-        if self.allocator is not None:
-            self.allocator.free()
-        self.device = self.host = self.allocator = None
-
-
-def _make_output_allocator(trt, cuda: CudaBackend):
-    """An ``IOutputAllocator`` for outputs whose shape depends on the data."""
-
-    class OutputAllocator(trt.IOutputAllocator):
-        def __init__(self) -> None:
-            trt.IOutputAllocator.__init__(self)
-            self.buffer: DeviceBuffer | None = None
-            self.shape: tuple[int, ...] | None = None
-
-        def _grow(self, size: int) -> int:
-            if self.buffer is None or self.buffer.nbytes < size:
-                if self.buffer is not None:
-                    self.buffer.free()
-                self.buffer = DeviceBuffer(max(int(size), 1), cuda)
-            return self.buffer.ptr
-
-        def reallocate_output(self, tensor_name, memory, size, alignment):
-            return self._grow(size)
-
-        def reallocate_output_async(self, tensor_name, memory, size, alignment, stream):
-            return self._grow(size)
-
-        def notify_shape(self, tensor_name, shape):
-            self.shape = tuple(int(d) for d in shape)
-
-        def free(self) -> None:
-            if self.buffer is not None:
-                self.buffer.free()
-                self.buffer = None
-
-    return OutputAllocator()
-
-
-def _make_profiler(trt):
-    """An ``IProfiler`` collecting the time TensorRT reports for each layer."""
-
-    class LayerProfiler(trt.IProfiler):
-        def __init__(self) -> None:
-            trt.IProfiler.__init__(self)
-            self.times: dict[str, list[float]] = defaultdict(list)
-            self.order: list[str] = []
-
-            self.enabled = True
-
-        def report_layer_time(self, layer_name, ms):
-            if not self.enabled:
-                return
-            if layer_name not in self.times:
-                self.order.append(layer_name)
-            self.times[layer_name].append(float(ms))
-
-    return LayerProfiler()
-
-
-class InferenceSession:
+class InferenceSession(ShapeSteps, FeedSteps, EnqueueSteps):
     """Run a TensorRT engine on device buffers bound once and reused.
 
     ``engine`` is a ``BuiltEngine`` (from :func:`trtlab.build_engine`), plan bytes, the path
     of a ``.plan`` file, or a deserialized ``ICudaEngine``. ``cuda`` picks the memory layer
     ("pycuda", "cuda-python", None = the first installed). ``pinned`` stages host inputs and
     outputs through page-locked buffers (fast DMA) instead of copying from pageable numpy
-    memory. ``cuda_graph`` captures the engine's enqueue into a CUDA graph after the first run
-    with given shapes and replays it while shapes and buffers stay the same.
+    memory. ``cuda_graph=True`` captures the engine's enqueue into a CUDA graph after the first
+    run with given shapes and replays it while shapes and buffers stay the same;
+    ``cuda_graph="with-copies"`` captures H2D + enqueue + D2H as one graph (pinned staging).
+    ``profile_index`` is the optimization profile to use, or ``"auto"``: each run picks the
+    first profile whose range holds the input shapes (``run(..., profile=i)`` picks one per run).
 
     ``session.bindings`` is the table of I/O tensors; ``session.run({...})`` returns the
-    outputs as numpy arrays; ``session.last_timing`` holds H2D / compute / D2H times.
+    outputs as numpy arrays (or torch / CuPy GPU arrays with ``outputs="torch"`` / ``"cupy"``);
+    ``session.last_timing`` holds H2D / compute / D2H times.
 
     A ``.plan`` path is verified against its sidecar (``name.plan.json``, written by
     ``BuiltEngine.save``) like :func:`trtlab.load_engine`; a plan without a sidecar is refused
@@ -155,77 +66,48 @@ class InferenceSession:
     """
 
     def __init__(self, engine: Any, *, cuda: str | CudaBackend | None = None, pinned: bool = True,
-                 cuda_graph: bool = False, profile_index: int = 0, device: int = 0,
+                 cuda_graph: bool | str = False, profile_index: int | str = 0, device: int = 0,
                  backend: str | None = None, trusted: bool = False):
         self._closed = True
-        self._slots: dict[str, _Slot] = {}
+        self._slots: dict[str, Slot] = {}
+        if cuda_graph not in GRAPH_MODES:
+            raise ConfigError(f"cuda_graph={cuda_graph!r} is not one of {GRAPH_MODES}")
         self.pinned = bool(pinned)
-        self.cuda_graph = bool(cuda_graph)
-        self.profile_index = int(profile_index)
-        self.last_timing: RunTiming | None = None
+        self.cuda_graph = cuda_graph
+        self.auto_profile = profile_index == "auto"
+        self.profile_index = 0 if self.auto_profile else int(profile_index)
+        self._pending_timing: tuple | None = None
+        self._last_timing: RunTiming | None = None
         # CUDA first: without a driver TensorRT must not even be asked to create a runtime.
         self._cuda = get_backend(cuda, device)
-        self._trt_runtime = None
-        self.cuda_engine, self.trt = self._load(engine, backend, trusted)
-        self._owns_engine = not _is_cuda_engine(engine)
-        try:
-            self.context = self.cuda_engine.create_execution_context()
-        except Exception as exc:
-            raise CudaError(f"TensorRT could not create an execution context ({exc}); the GPU may be out of memory") from exc
-        if self.context is None:
-            raise CudaError("TensorRT could not create an execution context (it returned None); "
-                            "the GPU may be out of memory; close other sessions and retry")
-        n_profiles = int(getattr(self.cuda_engine, "num_optimization_profiles", 1) or 1)
-        if not 0 <= self.profile_index < n_profiles:
-            raise ConfigError(f"optimization profile {profile_index} does not exist; the engine has {n_profiles}: 0..{n_profiles - 1}")
-        self.bindings: BindingTable = read_bindings(self.cuda_engine, self.trt, self.profile_index)
+        self._owns_engine = not is_cuda_engine(engine)
+        loaded = load_cuda_engine(engine, backend, trusted)
+        self.cuda_engine, self.trt, self._loaded = loaded.cuda_engine, loaded.trt, loaded
+        self.context = self.new_context()
+        self.num_profiles = int(getattr(self.cuda_engine, "num_optimization_profiles", 1) or 1)
+        self._check_profile_index(self.profile_index)
+        self._profile_bindings: dict[int, BindingTable] = {}
+        self.bindings: BindingTable = self._bindings_of(self.profile_index)
         self._stream = Stream(self._cuda)
         self._events = [Event(self._cuda) for _ in range(4)]
-        self._slots = {b.name: _Slot(b) for b in self.bindings}
-        self._graph = None
-        self._graph_key = None
-        self._graph_seen = None
+        self._slots = {b.name: Slot(b) for b in self.bindings}
+        self._input_slots = [self._slots[b.name] for b in self.bindings.inputs]
+        self._output_slots = [self._slots[b.name] for b in self.bindings.outputs]
+        self._graph = self._graph_key = self._graph_seen = None
         self._profiler = None
+        self._out_shapes: dict[str, tuple[int, ...]] | None = None
         self._closed = False
-        if self.profile_index and hasattr(self.context, "set_optimization_profile_async"):
-            self.context.set_optimization_profile_async(self.profile_index, self._stream.handle)
+        if self.profile_index:
+            self._activate_profile(self.profile_index)
 
-    # ------------------------------------------------------------------ loading
-    def _load(self, engine: Any, backend: str | None, trusted: bool = False):
-        if _is_cuda_engine(engine):
-            return engine, _trt_of(engine)
-        module_name = backend
-        plan = getattr(engine, "plan", None)
-        if plan is not None:  # a BuiltEngine: deserialize with the module it was built with
-            info = getattr(engine, "backend", None)
-            module_name = module_name or (info if isinstance(info, str) else getattr(info, "module", None))
-        elif isinstance(engine, (bytes, bytearray, memoryview)):
-            plan = bytes(engine)
-        elif isinstance(engine, (str, os.PathLike)):
-            # the same sidecar hash check as load_engine; a plan without one runs only when trusted
-            plan, meta = read_plan(engine, trusted=trusted)
-            module_name = module_name or meta.get("backend")
-        else:
-            raise ConfigError(
-                f"engine of type {type(engine).__name__} is not supported; pass a BuiltEngine, plan bytes, "
-                f"a .plan path or a deserialized ICudaEngine"
-            )
-        if not plan:
-            raise BundleError("the engine plan is empty; rebuild the engine")
-        trt = _runtime_module(module_name)
-        self._trt_logger = trt.Logger(trt.Logger.WARNING)
-        self._trt_runtime = trt_runtime = trt.Runtime(self._trt_logger)
-        try:
-            cuda_engine = trt_runtime.deserialize_cuda_engine(plan)
-        except Exception as exc:
-            raise BundleError(f"TensorRT ({trt.__name__}) could not deserialize the plan: {exc}") from exc
-        if cuda_engine is None:
-            raise BundleError(
-                f"TensorRT ({trt.__name__} {getattr(trt, '__version__', '')}) could not deserialize the plan "
-                f"({len(plan)} bytes): it was built by another TensorRT version or for another GPU, or is "
-                f"damaged (see the TensorRT log above); rebuild it here"
-            )
-        return cuda_engine, trt
+    def new_context(self):
+        """A new TensorRT execution context of this session's engine (one per concurrent stream)."""
+        with boundary(CudaError, "TensorRT creating an execution context", "the GPU may be out of memory"):
+            context = self.cuda_engine.create_execution_context()
+        if context is None:
+            raise CudaError("TensorRT could not create an execution context (it returned None); "
+                            "the GPU may be out of memory; close other sessions and retry")
+        return context
 
     # ------------------------------------------------------------------ state
     @property
@@ -253,6 +135,21 @@ class InferenceSession:
         """The session's CUDA stream (``stream.handle`` is what execute_async_v3 gets)."""
         return self._stream
 
+    @property
+    def last_timing(self) -> RunTiming | None:
+        """H2D / compute / D2H times of the last run (read from its CUDA events when first asked)."""
+        if self._pending_timing is not None:
+            (e0, e1, e2, e3), stage_ms, wall_ms, graph = self._pending_timing
+            self._pending_timing = None
+            if graph == "with-copies":   # one graph: the phases have no events between them
+                h2d, compute, d2h = 0.0, e3.elapsed_ms(e0), 0.0
+            else:
+                h2d, compute, d2h = e1.elapsed_ms(e0), e2.elapsed_ms(e1), e3.elapsed_ms(e2)
+            self._last_timing = RunTiming(h2d_ms=h2d, compute_ms=compute, d2h_ms=d2h, stage_ms=stage_ms,
+                                          wall_ms=wall_ms, pinned=self.pinned, cuda_graph=bool(graph),
+                                          graph_copies=graph == "with-copies")
+        return self._last_timing
+
     def close(self) -> None:
         """Free every buffer, the stream and events, the CUDA graph and the TensorRT context."""
         if self._closed:
@@ -269,9 +166,10 @@ class InferenceSession:
             ev.free()
         self._stream.free()
         self.context = None
+        self._pending_timing = None
         if self._owns_engine:
             self.cuda_engine = None
-        self._trt_runtime = None
+        self._loaded = None
 
     def __enter__(self) -> "InferenceSession":
         return self
@@ -285,128 +183,59 @@ class InferenceSession:
         except Exception:  # never raise from a finalizer
             pass
 
-    # ------------------------------------------------------------------ shapes
-    def set_input_shape(self, name: str, shape) -> None:
-        """Set the shape of a dynamic input, checked against the optimization profile."""
+    # ------------------------------------------------------------------ run
+    def run(self, inputs: Mapping[str, Any] | None = None, outputs: Mapping[str, Any] | str | None = None, *,
+            copy: bool = True, profile: int | None = None, **named: Any) -> dict[str, Any]:
+        """Run the engine once and return ``{output name: array}``.
+
+        ``inputs`` maps input names to numpy arrays (staged through pinned memory, or copied from
+        pageable memory when ``pinned=False``) or to GPU arrays (torch, CuPy, anything with
+        ``__cuda_array_interface__`` or CUDA DLPack), bound without a copy. ``outputs`` may map
+        output names to GPU arrays to write into, returned as given; or be ``"torch"`` /
+        ``"cupy"`` to get every output as a new GPU array of that kind (no device→host copy).
+        Other outputs come back as numpy arrays (copies unless ``copy=False``, which returns views
+        of the pinned buffers that the next run overwrites). ``profile`` picks the optimization
+        profile for this run. Inputs can also be passed as keywords.
+        """
         self._check_open()
-        slot = self._input_slot(name)
-        shape = self._check_shape(slot.binding, tuple(int(d) for d in shape))
-        self._apply_shape(slot, shape)
+        wall0 = time.perf_counter()
+        if named:
+            inputs = dict(inputs or {}, **named)
+        kind = "numpy"
+        if isinstance(outputs, str):
+            kind, outputs = check_output_kind(outputs), None
+        feeds = self._feeds(inputs if inputs is not None else {}, outputs or {})
+        self._choose_profile(feeds, profile)
+        out_shapes = self._set_shapes(feeds)
+        pinned = self.pinned
+        copies, stage_ms = self._bind_inputs(feeds, pinned)
+        made, dds = self._bind_outputs(feeds, out_shapes, kind, pinned)
+        self._pending_timing = self._last_timing = None
+        graph, host = self._enqueue(copies, feeds, out_shapes, dds, pinned)
+        self._events[3].synchronize()
+        if graph == "with-copies":
+            host = self._graph_outputs(feeds, out_shapes)
+        results = self._collect(feeds, host, copy and pinned)
+        self._pending_timing = (self._events, stage_ms, (time.perf_counter() - wall0) * 1e3, graph)
+        return results
 
-    def _input_slot(self, name: str) -> _Slot:
-        slot = self._slots.get(name)
-        if slot is None or not slot.binding.is_input:
-            raise BindingError(f"{name!r} is not an input of this engine; its inputs are {self.input_names}")
-        return slot
+    __call__ = run
 
-    def _check_shape(self, b: Binding, shape: tuple[int, ...]) -> tuple[int, ...]:
-        if len(shape) != len(b.shape):
-            raise BindingError(
-                f"input {b.name!r} has rank {len(shape)} (shape {shape}); the engine expects rank "
-                f"{len(b.shape)} {_shape_text(b.shape)}; reshape the array"
-            )
-        for i, (got, want) in enumerate(zip(shape, b.shape)):
-            if want >= 0 and got != want:
-                raise BindingError(
-                    f"input {b.name!r} has shape {shape}; dimension {i} must be {want} "
-                    f"(engine shape {_shape_text(b.shape)}); resize the input or rebuild the engine"
-                )
-        if b.profile is not None:
-            mn, _, mx = b.profile
-            if any(s < lo or s > hi for s, lo, hi in zip(shape, mn, mx)):
-                raise BindingError(
-                    f"input {b.name!r} shape {shape} is outside optimization profile {self.profile_index}: "
-                    f"min {mn}, max {mx}; use a shape in that range or rebuild with a wider ShapeProfile"
-                )
-        return shape
+    def _graph_outputs(self, feeds, out_shapes) -> dict[str, np.ndarray]:
+        return {s.binding.name: s.host_view(out_shapes[s.binding.name])
+                for s in self._output_slots if s.binding.name not in feeds}
 
-    def _apply_shape(self, slot: _Slot, shape: tuple[int, ...]) -> None:
-        if slot.binding.dynamic and slot.shape != shape:
-            if not self.context.set_input_shape(slot.binding.name, shape):
-                raise BindingError(
-                    f"TensorRT refused shape {shape} for input {slot.binding.name!r} (see its log above); "
-                    f"allowed: {_profile_text(slot.binding)}"
-                )
-            slot.shape = shape
-            self._drop_graph()
-
-    # ------------------------------------------------------------------ inputs
-    def _validate(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, tuple[str, Any, tuple[int, ...]]]:
-        """Check every input before touching any state; returns name -> (kind, object, shape)."""
-        if not isinstance(inputs, Mapping):
-            raise BindingError(f"inputs must be a dict of name -> array, not {type(inputs).__name__}; "
-                               f"this engine's inputs are {self.input_names}")
-        unknown = [k for k in inputs if k not in self._slots or not self._slots[k].binding.is_input]
-        if unknown:
-            raise BindingError(f"unknown input name(s) {unknown}; this engine's inputs are {self.input_names}")
-        missing = [n for n in self.input_names if n not in inputs]
-        if missing:
-            raise BindingError(f"missing input(s) {missing}; pass a value for each of {self.input_names}")
-        bad_out = [k for k in outputs if k not in self._slots or self._slots[k].binding.is_input]
-        if bad_out:
-            raise BindingError(f"unknown output name(s) {bad_out}; this engine's outputs are {self.output_names}")
-        feeds = {}
-        for name, value in list(inputs.items()) + list(outputs.items()):
-            b = self._slots[name].binding
-            if hasattr(value, "__cuda_array_interface__") and not isinstance(value, np.ndarray):
-                ptr, shape, dtype, contiguous = cuda_array_info(value)
-                kind = "device"
-            elif isinstance(value, (np.ndarray, list, tuple, int, float, bool, np.generic)):
-                if not isinstance(value, np.ndarray):
-                    try:
-                        value = np.asarray(value, dtype=numpy_dtype(b.dtype))
-                    except (TypeError, ValueError) as exc:
-                        raise BindingError(f"{b.mode} {name!r} cannot be converted to a {b.dtype} array ({exc}); "
-                                           f"pass a numpy array") from exc
-                shape, dtype, contiguous, kind = value.shape, value.dtype, value.flags.c_contiguous, "host"
-                if not b.is_input:
-                    raise BindingError(f"output {name!r}: only device arrays (__cuda_array_interface__) can be bound "
-                                       f"as outputs; host outputs are returned by run()")
+    def _collect(self, feeds: dict[str, Feed], host: dict[str, np.ndarray], copy: bool) -> dict[str, Any]:
+        """The outputs in TensorRT's order: the caller's device arrays, then host arrays."""
+        results = {}
+        for slot in self._output_slots:
+            name = slot.name
+            if name in feeds:
+                results[name] = feeds[name].value
             else:
-                raise BindingError(
-                    f"{b.mode} {name!r} is a {type(value).__name__}; pass a numpy array or a device array "
-                    f"with __cuda_array_interface__ (torch.Tensor on cuda, cupy.ndarray)"
-                )
-            want = numpy_dtype(b.dtype)
-            if np.dtype(dtype) != want:
-                raise BindingError(f"{b.mode} {name!r} has dtype {np.dtype(dtype).name}; the engine expects {want.name}; "
-                                   f"convert it, e.g. x.astype(np.{want.name})")
-            if not contiguous:
-                raise BindingError(f"{b.mode} {name!r} is not C-contiguous; pass np.ascontiguousarray(x) "
-                                   f"(or x.contiguous() for torch)")
-            shape = tuple(int(d) for d in shape)
-            if b.is_input:
-                shape = self._check_shape(b, shape)
-            feeds[name] = (kind, value, shape)
-        return feeds
-
-    # ------------------------------------------------------------------ buffers
-    def _ensure(self, slot: _Slot, nbytes: int, host: bool) -> None:
-        """Grow the slot's device (and pinned host) buffer to ``nbytes``; never shrink."""
-        if slot.device is None or slot.device.nbytes < nbytes:
-            if slot.device is not None:
-                slot.device.free()
-                self._drop_graph()
-            slot.device = None
-            slot.device = DeviceBuffer(nbytes, self._cuda)
-        if host:
-            self._ensure_host(slot, nbytes)
-
-    def _ensure_host(self, slot: _Slot, nbytes: int) -> None:
-        """Grow the slot's pinned host buffer to ``nbytes``; never shrink."""
-        if slot.host is None or slot.host.nbytes < nbytes:
-            if slot.host is not None:
-                slot.host.free()
-            slot.host = None  # a failed allocation below must not leave a freed buffer here
-            slot.host = HostBuffer(nbytes, self._cuda)
-
-    def _bind(self, name: str, address: int) -> None:
-        slot = self._slots[name]
-        if slot.address != address:
-            if not self.context.set_tensor_address(name, address):
-                raise BindingError(f"TensorRT refused the address {address:#x} for {name!r} (see its log above)")
-            slot.address = address
-            self._drop_graph()
+                arr = host[name]
+                results[name] = np.array(arr) if copy or slot.on_host else arr
+        return results
 
     def input_buffer(self, name: str, shape=None) -> np.ndarray:
         """The pinned host array that ``name`` is staged through; fill it in place to skip a copy.
@@ -421,248 +250,24 @@ class InferenceSession:
         if shape is None:
             shape = slot.shape or (b.profile[1] if b.profile else b.shape)
         shape = self._check_shape(b, tuple(int(d) for d in shape))
-        nbytes = _size(shape, b.itemsize)
-        self._ensure(slot, nbytes, host=True)
-        return slot.host.view(numpy_dtype(b.dtype), shape)
+        self._check_range(b, shape)
+        self._ensure(slot, size(shape, b.itemsize), host=True)
+        slot.given = slot.host.view(slot.dtype, shape)
+        return slot.given
 
-    # ------------------------------------------------------------------ run
-    def run(self, inputs: Mapping[str, Any] | None = None, outputs: Mapping[str, Any] | None = None, *,
-            copy: bool = True, **named: Any) -> dict[str, Any]:
-        """Run the engine once and return ``{output name: array}``.
+    def run_many(self, batches, pipeline: int = 2) -> list[dict[str, np.ndarray]]:
+        """Run a list of input dicts (one shape) and return their outputs, in order.
 
-        ``inputs`` maps input names to numpy arrays (staged through pinned memory, or copied from
-        pageable memory when ``pinned=False``) or to device arrays with
-        ``__cuda_array_interface__`` (bound without a copy). ``outputs`` may map output names to
-        device arrays to write into; those are returned as given. Other outputs come back as
-        numpy arrays (copies unless ``copy=False``, which returns views of the pinned buffers
-        that the next run overwrites). Inputs can also be passed as keywords.
+        ``pipeline`` lanes (execution contexts with their own stream and buffers) overlap one
+        batch's copies with another's compute; ``pipeline=1`` runs them one after another.
         """
         self._check_open()
-        inputs = dict(inputs or {}, **named)
-        outputs = dict(outputs or {})
-        wall0 = time.perf_counter()
-        feeds = self._validate(inputs, outputs)
-        # ---- shapes (each checked against the profile by _validate)
-        for name in self.input_names:
-            self._apply_shape(self._slots[name], feeds[name][2])
-        missing = list(self.context.infer_shapes() or [])
-        if missing:
-            raise BindingError(f"TensorRT cannot infer shapes: tensors {missing} are not fully specified")
-        # ---- buffers and addresses
-        stage_ms = 0.0
-        host_inputs = []
-        for name in self.input_names:
-            kind, value, shape = feeds[name]
-            slot = self._slots[name]
-            if slot.binding.location == "host":
-                # shape tensors TensorRT reads on the host: bind a host buffer, copy nothing to the GPU
-                if kind == "device":
-                    raise BindingError(f"input {name!r} lives in host memory (a shape tensor); pass a numpy array")
-                nbytes = _size(shape, slot.binding.itemsize)
-                self._ensure_host(slot, nbytes)
-                np.copyto(slot.host.view(value.dtype, shape), value)
-                self._bind(name, slot.host.ptr)
-                continue
-            if kind == "device":
-                self._bind(name, cuda_array_info(value)[0])
-                continue
-            nbytes = _size(shape, slot.binding.itemsize)
-            self._ensure(slot, nbytes, host=self.pinned)
-            self._bind(name, slot.device.ptr)
-            if self.pinned:
-                staged = slot.host.view(value.dtype, shape)
-                if not np.shares_memory(staged, value):
-                    t = time.perf_counter()
-                    np.copyto(staged, value)
-                    stage_ms += (time.perf_counter() - t) * 1e3
-                host_inputs.append((slot, staged))
-            else:
-                host_inputs.append((slot, value))
-        out_shapes, dds = {}, []
-        for name in self.output_names:
-            slot = self._slots[name]
-            shape = tuple(int(d) for d in self.context.get_tensor_shape(name))
-            out_shapes[name] = shape
-            if name in feeds:
-                kind, value, given = feeds[name]
-                if any(d < 0 for d in shape) or given != shape:
-                    raise BindingError(f"output {name!r}: the device array has shape {given}, the engine produces {shape}")
-                self._bind(name, cuda_array_info(value)[0])
-            elif slot.binding.location == "host":
-                nbytes = _size(shape, slot.binding.itemsize)
-                self._ensure_host(slot, nbytes)
-                self._bind(name, slot.host.ptr)
-            elif any(d < 0 for d in shape):
-                dds.append(name)
-                if slot.allocator is None:
-                    slot.allocator = _make_output_allocator(self.trt, self._cuda)
-                    if not self.context.set_output_allocator(name, slot.allocator):
-                        raise BindingError(f"TensorRT refused an output allocator for {name!r}")
-            else:
-                self._ensure(slot, _size(shape, slot.binding.itemsize), host=self.pinned)
-                self._bind(name, slot.device.ptr)
-        # ---- enqueue: H2D, compute, D2H, each between two events
-        stream, (e0, e1, e2, e3) = self._stream, self._events
-        e0.record(stream)
-        for slot, host_arr in host_inputs:
-            slot.device.copy_from_host(host_arr, stream)
-        e1.record(stream)
-        used_graph = self._execute(not dds)
-        e2.record(stream)
-        results: dict[str, Any] = {}
-        if dds:
-            stream.synchronize()  # data-dependent shapes are final once the enqueue completed
-        for name in self.output_names:
-            slot = self._slots[name]
-            dtype = numpy_dtype(slot.binding.dtype)
-            if name in feeds:
-                results[name] = feeds[name][1]
-                continue
-            if slot.binding.location == "host":
-                results[name] = slot.host.view(dtype, out_shapes[name])   # read after the final synchronize
-                continue
-            if name in dds:
-                alloc = slot.allocator
-                shape = alloc.shape if alloc.shape is not None else tuple(int(d) for d in self.context.get_tensor_shape(name))
-                nbytes = _size(shape, slot.binding.itemsize)
-                if self.pinned:
-                    self._ensure_host(slot, nbytes)
-                dst = slot.host.view(dtype, shape) if self.pinned else np.empty(shape, dtype)
-                if nbytes and alloc.buffer is not None:
-                    self._cuda.memcpy_dtoh(dst.reshape(-1).view(np.uint8), alloc.buffer.ptr, stream.raw)
-            else:
-                shape = out_shapes[name]
-                dst = slot.host.view(dtype, shape) if self.pinned else np.empty(shape, dtype)
-                if dst.nbytes:
-                    slot.device.copy_to_host(dst, stream)
-            results[name] = dst
-        e3.record(stream)
-        e3.synchronize()
-        if copy:
-            results = {k: (np.array(v) if k not in feeds and (self.pinned or self._slots[k].binding.location == "host")
-                           else v) for k, v in results.items()}
-        self.last_timing = RunTiming(
-            h2d_ms=e1.elapsed_ms(e0), compute_ms=e2.elapsed_ms(e1), d2h_ms=e3.elapsed_ms(e2),
-            stage_ms=stage_ms, wall_ms=(time.perf_counter() - wall0) * 1e3, pinned=self.pinned,
-            cuda_graph=used_graph,
-        )
-        return results
+        outputs, _, _ = run_pipelined(self, list(batches), int(pipeline))
+        return outputs
 
-    __call__ = run
-
-    def _execute(self, graph_ok: bool) -> bool:
-        """Enqueue the engine on the session stream, through a CUDA graph when enabled and possible."""
-        handle = self._stream.handle
-        if self.cuda_graph and graph_ok and self._profiler is None:
-            key = tuple((n, s.shape, s.address) for n, s in self._slots.items())
-            if self._graph is not None and self._graph_key == key:
-                self._cuda.graph_launch(self._graph, self._stream.raw)
-                return True
-            if self._graph_seen == key:  # the run before had these shapes: TensorRT's state is settled
-                try:
-                    self._cuda.graph_begin_capture(self._stream.raw)
-                    ok = self.context.execute_async_v3(handle)
-                finally:
-                    graph = self._cuda.graph_end_capture(self._stream.raw)
-                if not ok:
-                    self._cuda.graph_destroy(graph)
-                    raise CudaError("TensorRT's execute_async_v3 failed while capturing a CUDA graph (see its log); "
-                                    "use cuda_graph=False")
-                self._graph, self._graph_key = graph, key
-                self._cuda.graph_launch(graph, self._stream.raw)
-                return True
-            self._graph_seen = key
-        if not self.context.execute_async_v3(handle):
-            raise CudaError("TensorRT's execute_async_v3 returned False (see the TensorRT log above for why); "
-                            "check the inputs, or rebuild the engine for this GPU")
-        return False
-
-    def _drop_graph(self) -> None:
-        if self._graph is not None:
-            graph, self._graph, self._graph_key = self._graph, None, None
-            self._cuda.graph_destroy(graph)
-
-    # ------------------------------------------------------------------ benchmark
-    def benchmark(self, n: int = 100, warmup: int = 10, inputs: Mapping[str, Any] | None = None, *,
-                  pinned: bool | None = None, seed: int = 0) -> BenchmarkResult:
-        """Run ``warmup`` + ``n`` times and report trtexec's metrics.
-
-        Throughput, latency (H2D + GPU compute + D2H), H2D latency, GPU compute time, D2H latency
-        and enqueue time, each with min/mean/median/p90/p95/p99/max. ``pinned`` overrides the
-        session's staging for this benchmark (compare pinned with pageable host memory).
-        ``inputs`` default to random arrays at each dynamic input's opt shape.
-        """
-        self._check_open()
-        if int(n) < 1 or int(warmup) < 0:
-            raise ConfigError(f"benchmark(n={n}, warmup={warmup}): n must be >= 1 and warmup >= 0")
-        if inputs is None:
-            inputs = random_inputs(self, seed=seed)
-        saved = self.pinned
-        if pinned is not None:
-            self.pinned = bool(pinned)
-        try:
-            for _ in range(int(warmup)):
-                self.run(inputs, copy=False)
-            rec: dict[str, list[float]] = defaultdict(list)
-            start = time.perf_counter()
-            used_graph = False
-            for _ in range(int(n)):
-                self.run(inputs, copy=False)
-                t = self.last_timing
-                used_graph |= t.cuda_graph
-                rec["latency"].append(t.latency_ms)
-                rec["h2d"].append(t.h2d_ms)
-                rec["compute"].append(t.compute_ms)
-                rec["d2h"].append(t.d2h_ms)
-                rec["enqueue"].append(t.wall_ms)
-                rec["stage"].append(t.stage_ms)
-            elapsed = time.perf_counter() - start
-        finally:
-            self.pinned = saved
-        first = self.bindings.inputs[0] if self.bindings.inputs else None
-        batch = int(np.shape(inputs[first.name])[0]) if first is not None and np.ndim(inputs[first.name]) else None
-        return BenchmarkResult(dict(rec), throughput_qps=int(n) / elapsed, iterations=int(n), warmup=int(warmup),
-                               pinned=self.pinned if pinned is None else bool(pinned), cuda_graph=used_graph, batch=batch)
-
-    # ------------------------------------------------------------------ per-layer profile
-    def profile_layers(self, inputs: Mapping[str, Any] | None = None, n: int = 10, warmup: int = 2, *,
-                       seed: int = 0):
-        """Measure each engine layer with TensorRT's ``IProfiler`` over ``n`` runs.
-
-        Returns a :class:`trtlab.engine.Profile` (``source="iprofiler"``), the structure the
-        trtexec profile parser produces, so ``map_fusion(graph, plan, profile)`` shows measured
-        time per fused layer.
-        """
-        from ..engine import LayerTime, Profile
-
-        self._check_open()
-        if inputs is None:
-            inputs = random_inputs(self, seed=seed)
-        for _ in range(int(warmup)):
-            self.run(inputs, copy=False)
-        self._drop_graph()
-        profiler = self._profiler = _make_profiler(self.trt)
-        context = self.context
-        context.profiler = profiler
-        try:
-            for _ in range(int(n)):
-                self.run(inputs, copy=False)
-                if not context.enqueue_emits_profile:
-                    context.report_to_profiler()
-        finally:
-            profiler.enabled = False
-            try:
-                context.profiler = None
-                self._profiler = None
-            except TypeError:  # a binding that cannot unset it: keep CUDA graphs off from now on
-                pass
-        total = sum(sum(v) for v in profiler.times.values()) or 1.0
-        layers = []
-        for name in profiler.order:
-            t = np.asarray(profiler.times[name])
-            layers.append(LayerTime(name=name, time_ms=float(t.sum()), average_ms=float(t.mean()),
-                                    median_ms=float(np.median(t)), percentage=100.0 * float(t.sum()) / total))
-        return Profile(layers=layers, count=int(n), source="iprofiler")
+    # ------------------------------------------------------------------ measuring
+    benchmark = benchmark
+    profile_layers = profile_layers
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
@@ -672,37 +277,11 @@ class InferenceSession:
     def _repr_html_(self) -> str:
         if self._closed:
             return "<p>InferenceSession (closed)</p>"
+        graph = {True: ", CUDA graph replay", "with-copies": ", CUDA graph replay with the copies"}.get(self.cuda_graph, "")
         head = (f"<p><b>InferenceSession</b>: TensorRT module <code>{html.escape(self.trt.__name__)}</code>, "
                 f"CUDA backend <code>{html.escape(self._cuda.name)}</code>, "
-                f"{'pinned' if self.pinned else 'pageable'} staging"
-                f"{', CUDA graph replay' if self.cuda_graph else ''}</p>")
+                f"{'pinned' if self.pinned else 'pageable'} staging{graph}, "
+                f"optimization profile {self.profile_index} of {self.num_profiles}</p>")
         timing = self.last_timing._repr_html_() if self.last_timing else ""
         return head + self.bindings._repr_html_() + timing
 
-
-def _shape_text(shape) -> str:
-    return "(" + ", ".join("?" if d < 0 else str(d) for d in shape) + ")"
-
-
-def _profile_text(b: Binding) -> str:
-    if not b.profile:
-        return _shape_text(b.shape)
-    return f"min {b.profile[0]}, max {b.profile[2]}"
-
-
-def random_inputs(session: InferenceSession, shapes: Mapping[str, Any] | None = None, seed: int = 0) -> dict[str, np.ndarray]:
-    """Random inputs for every input of ``session`` (dynamic inputs at their opt shape unless given)."""
-    rng = np.random.default_rng(seed)
-    shapes = dict(shapes or {})
-    out = {}
-    for b in session.bindings.inputs:
-        shape = tuple(shapes.get(b.name) or (b.profile[1] if b.profile else b.shape))
-        dtype = numpy_dtype(b.dtype)
-        if dtype.kind == "f" or b.dtype in ("bfloat16",) or b.dtype.startswith("float8"):
-            arr = rng.standard_normal(shape, dtype=np.float32).astype(dtype)
-        elif dtype.kind == "b":
-            arr = rng.integers(0, 2, shape).astype(bool)
-        else:
-            arr = rng.integers(0, 3, shape).astype(dtype)
-        out[b.name] = np.ascontiguousarray(arr)
-    return out

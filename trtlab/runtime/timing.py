@@ -1,4 +1,9 @@
-"""Run timings (CUDA events around each phase) and trtexec-style benchmark statistics."""
+"""Run timings (CUDA events around each phase) and trtexec-style benchmark statistics.
+
+A benchmark's per-iteration series and their statistics are a :class:`trtlab.engine.Timing`
+(the model ``trtexec --exportTimes`` files are read into), so measured and loaded timings
+compare metric by metric.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..draw import plots
+from ..engine.profile import Timing, TimingStats
 
-__all__ = ["BenchmarkResult", "RunTiming", "Stats"]
+__all__ = ["BenchmarkResult", "RunTiming", "TimingStats", "timing_of"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class RunTiming:
     wall_ms: float = 0.0
     pinned: bool = True
     cuda_graph: bool = False
+    graph_copies: bool = False     # one graph held the copies too: all its time is in compute_ms
 
     @property
     def latency_ms(self) -> float:
@@ -48,30 +55,6 @@ class RunTiming:
         return f"<table><caption>Last run ({'pinned' if self.pinned else 'pageable'} staging)</caption>{body}</table>"
 
 
-@dataclass(frozen=True)
-class Stats:
-    """min / max / mean / median / p90 / p95 / p99 of one metric, like trtexec prints."""
-
-    min: float
-    max: float
-    mean: float
-    median: float
-    p90: float
-    p95: float
-    p99: float
-
-    @classmethod
-    def of(cls, values) -> "Stats":
-        v = np.asarray(values, dtype=np.float64)
-        if v.size == 0:
-            return cls(*([float("nan")] * 7))
-        p = np.percentile(v, [50, 90, 95, 99])
-        return cls(float(v.min()), float(v.max()), float(v.mean()), float(p[0]), float(p[1]), float(p[2]), float(p[3]))
-
-    def row(self) -> tuple[float, ...]:
-        return (self.min, self.max, self.mean, self.median, self.p90, self.p95, self.p99)
-
-
 _METRICS = (
     ("latency", "Latency", "ms"),
     ("h2d", "H2D Latency", "ms"),
@@ -87,7 +70,8 @@ class BenchmarkResult:
     """What :meth:`InferenceSession.benchmark` measured, with trtexec's metric names.
 
     ``records`` maps metric → per-iteration values (ms): ``latency`` (H2D + compute + D2H),
-    ``h2d``, ``compute``, ``d2h``, ``enqueue`` (host time of the call), ``stage``.
+    ``h2d``, ``compute``, ``d2h``, ``enqueue`` (host time of the call), ``stage``; ``timing``
+    is the same as a :class:`trtlab.engine.Timing` and ``stats`` its :class:`TimingStats`.
     ``throughput_qps`` is iterations per second of wall-clock time over the timed loop.
     """
 
@@ -99,19 +83,23 @@ class BenchmarkResult:
     cuda_graph: bool = False
     batch: int | None = None
     note: str | None = None
-    stats: dict[str, Stats] = field(init=False)
+    timing: Timing = field(init=False, repr=False)
+    stats: dict[str, TimingStats] = field(init=False)
 
     def __post_init__(self) -> None:
         self.records = {k: np.asarray(v, dtype=np.float64) for k, v in self.records.items()}
-        self.stats = {k: Stats.of(self.records.get(k, [])) for k, _, _ in _METRICS}
+        self.timing = timing_of(self.records)
+        self.stats = self.timing.stats
 
     def rows(self) -> list[tuple[str, str]]:
         out = [("Throughput", f"{self.throughput_qps:.2f} qps")]
         for key, label, unit in _METRICS:
-            s = self.stats[key]
+            s = self.stats.get(key)
+            if s is None:
+                continue
             out.append((label, "min = {:.5f} {u}, max = {:.5f} {u}, mean = {:.5f} {u}, median = {:.5f} {u}, "
                                "percentile(90%) = {:.5f} {u}, percentile(95%) = {:.5f} {u}, percentile(99%) = {:.5f} {u}"
-                        .format(*s.row(), u=unit)))
+                        .format(s.min, s.max, s.mean, s.median, s.p90, s.p95, s.p99, u=unit)))
         return out
 
     def __str__(self) -> str:
@@ -123,7 +111,9 @@ class BenchmarkResult:
         head = "<tr><th>metric</th><th>min</th><th>mean</th><th>median</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr>"
         body = f"<tr><th style='text-align:left'>Throughput</th><td colspan='7'>{self.throughput_qps:.2f} qps</td></tr>"
         for key, label, _ in _METRICS:
-            s = self.stats[key]
+            s = self.stats.get(key)
+            if s is None:
+                continue
             cells = "".join(f"<td>{x:.4f}</td>" for x in (s.min, s.mean, s.median, s.p90, s.p95, s.p99, s.max))
             body += f"<tr><th style='text-align:left'>{html.escape(label)} (ms)</th>{cells}</tr>"
         cap = (f"Benchmark: {self.iterations} iterations, {self.warmup} warm-up, "
@@ -145,3 +135,16 @@ class BenchmarkResult:
         """Both plots in one figure."""
         return plots.benchmark_plots(self.stats["h2d"].mean, self.stats["compute"].mean, self.stats["d2h"].mean,
                                      self.records["latency"], self.records["compute"])
+
+
+# the per-iteration record keys of ``trtexec --exportTimes`` for each series
+_EXPORT_KEYS = {"latency": "latencyMs", "h2d": "h2dMs", "compute": "computeMs", "d2h": "d2hMs",
+                "enqueue": "enqueueMs", "stage": "stageMs"}
+
+
+def timing_of(series: dict[str, np.ndarray]) -> Timing:
+    """Per-iteration series (ms) as a :class:`trtlab.engine.Timing` with trtexec-style records."""
+    keys = [k for k in _EXPORT_KEYS if k in series]
+    n = min((len(series[k]) for k in keys), default=0)
+    records = [{_EXPORT_KEYS[k]: float(series[k][i]) for k in keys} for i in range(n)]
+    return Timing(records, {k: np.asarray(series[k], dtype=float) for k in keys})

@@ -11,6 +11,10 @@ import numpy as np
 
 from ..draw.plots import io_split
 from ..errors import BindingError, ConfigError, TrtlabError
+from ..graph import OnnxGraph, load_onnx
+from ..runtime import InferenceSession, compare_to_onnxruntime, run_onnxruntime
+from ..runtime.bindings import numpy_dtype
+from ..runtime.inputs import random_array
 from ._base import Panel, error_text, image_widget, png_html, set_image, table_html
 
 __all__ = ["InferencePanel"]
@@ -81,8 +85,6 @@ class InferencePanel(Panel):
 
     # ------------------------------------------------------------------ setup
     def _open(self) -> None:
-        from ..runtime import InferenceSession
-
         if self.session is None:
             try:
                 self.session = InferenceSession(self.engine)
@@ -127,8 +129,6 @@ class InferencePanel(Panel):
 
     def _onnx(self):
         if self._onnx_arg is not None:
-            from ..graph import OnnxGraph, load_onnx
-
             if not isinstance(self._onnx_arg, OnnxGraph):
                 self._onnx_arg = load_onnx(self._onnx_arg)
             return self._onnx_arg
@@ -148,23 +148,13 @@ class InferencePanel(Panel):
         src = self.source.value
         if src == "file":
             return self._load_file(self.path.value, specs)
+        if src == "zeros":
+            return {name: np.zeros(shape, dtype) for name, (shape, dtype) in specs.items()}
         rng = np.random.default_rng(self.seed.value)
-        out = {}
-        for name, (shape, dtype) in specs.items():
-            if src == "zeros":
-                out[name] = np.zeros(shape, dtype)
-            elif dtype.kind == "f":
-                out[name] = rng.standard_normal(shape, dtype=np.float32).astype(dtype)
-            elif dtype.kind == "b":
-                out[name] = rng.integers(0, 2, shape).astype(bool)
-            else:
-                out[name] = rng.integers(0, 3, shape).astype(dtype)
-        return out
+        return {name: random_array(rng, shape, dtype) for name, (shape, dtype) in specs.items()}
 
     def _input_specs(self) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
         if self.session is not None:
-            from ..runtime.bindings import numpy_dtype
-
             return {b.name: (tuple(b.profile[1] if b.profile else b.shape), numpy_dtype(b.dtype))
                     for b in self.session.bindings.inputs}
         graph = self._onnx()
@@ -233,7 +223,6 @@ class InferencePanel(Panel):
         return self.outputs
 
     def _reference_html(self, inputs) -> str:
-        from ..runtime import compare_to_onnxruntime, run_onnxruntime
 
         graph = self._onnx()
         if graph is None:
