@@ -121,3 +121,33 @@ def test_exported_report_works_offline_from_file(chromium, report, tmp_path, out
     assert not errors, errors
     leaving = [u for u in requests if not u.startswith("file://")]
     assert not leaving, f"requests left the page: {leaving}"
+
+
+def test_exported_stage_lesson_links_three_panels(chromium, fixtures, tmp_path, output_dir):
+    from playwright.sync_api import sync_playwright
+
+    graph = trtlab.load_onnx(trtlab.bundled_model("googlenet"))
+    report = trtlab.map_fusion(graph, trtlab.load_profile(fixtures / "trt-profiles" / "googlenet-jetson-gpu.profile.json"))
+    path = save_html(report, tmp_path / "googlenet_3a_stages.html", mode="stages", focus=r"^inception_3a/")
+    h = next(r for r in report.by_kind("horizontal") if r.onnx_nodes[0].startswith("inception_3a/"))
+    errors = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.as_uri())
+            page.wait_for_selector(".trtlab-view[data-ready='1']", state="attached", timeout=30_000)
+            assert page.locator(".tv-panel").count() == 3
+            # click the 1x1 convolution: its branch lights up after vertical fusion, and the
+            # horizontally fused layer (all three 1x1 branches) after horizontal fusion
+            x, y = page.evaluate(NODE_AT, [0, "s0:inception_3a/1x1"])
+            page.mouse.click(x, y)
+            lit = page.evaluate("document.querySelector('.trtlab-view').__trtlab.cys.map(c => c.nodes('.lit').length)")
+            assert lit[1] == 1 and lit[2] == 1, lit
+            assert page.evaluate("window.trtlabModel.get('selected_layer')") == h.name
+            assert sorted(page.evaluate("window.trtlabModel.get('highlighted_nodes')")) == sorted(h.onnx_nodes)
+            page.screenshot(path=str(output_dir / "view_html_stages.png"))
+        finally:
+            browser.close()
+    assert not errors, errors
