@@ -282,7 +282,10 @@ function render({ model, el }) {
     cys.push({ cy, panel: p, holder, big });
     if (p.nodes.length > MINIMAP_ABOVE) makeMinimap(cy, holder, p.nodes);
   }
-  const fitAll = () => cys.forEach(({ cy, big }) => { cy.resize(); initialView(cy, big); });
+  // a view drawn while hidden (a folded accordion, a tab in the background) has no size yet: it
+  // gets its first fit when it first gets one
+  const fitOnce = (c) => { c.cy.resize(); if (!c.fitted && c.cy.width() > 0) { initialView(c.cy, c.big); c.fitted = true; } };
+  const fitAll = () => cys.forEach(fitOnce);
   // Cytoscape draws in its own animation frame after a viewport change (both renderers): two
   // frames after the first fit, every panel has been drawn once.
   const markPainted = () => {
@@ -291,7 +294,7 @@ function render({ model, el }) {
     root.dataset.ready = "1";
   };
   requestAnimationFrame(() => { fitAll(); requestAnimationFrame(() => requestAnimationFrame(markPainted)); });
-  const ro = new ResizeObserver(() => cys.forEach(({ cy }) => cy.resize()));
+  const ro = new ResizeObserver(() => cys.forEach(fitOnce));
   ro.observe(panels);
 
   // ---- colours
