@@ -111,6 +111,18 @@ def test_exported_report_works_offline_from_file(chromium, report, tmp_path, out
             page.get_by_role("button", name="collapse boxes").click()
             assert page.evaluate(count) == n_onnx + len(fused)
 
+            # the wheel scrolls the drawing, and leaves the page to scroll once the drawing's end is in view
+            wheel = """(dy) => {
+                const cy = document.querySelector('.trtlab-view').__trtlab.cys[0];
+                cy.fit(); cy.zoom(1); cy.pan({x: 0, y: 15 - cy.elements().boundingBox().y1});  // the top in view
+                const ev = new WheelEvent('wheel', {deltaY: dy, bubbles: true, cancelable: true});
+                const y0 = cy.pan().y;
+                cy.container().dispatchEvent(ev);
+                return [ev.defaultPrevented, cy.pan().y - y0];
+            }"""
+            assert page.evaluate(wheel, 80) == [True, -80]  # down: the drawing moves up
+            assert page.evaluate(wheel, -80) == [False, 0]  # up at the top: the page scrolls
+
             # search by regex: every Add node of the ONNX graph is found
             page.fill("input[type=search]", "^Add_")
             page.press("input[type=search]", "Enter")

@@ -148,7 +148,8 @@ function initialView(cy, big) {
   if (fitAll >= zoom) cy.center();
 }
 
-// Wheel scrolls (pans) the drawing like a page; with Ctrl/Cmd (or a pinch) it zooms at the cursor.
+// Wheel scrolls (pans) the drawing like a page, and the page itself once the drawing's end is in
+// view; with Ctrl/Cmd (or a pinch) it zooms at the cursor.
 // While the wheel moves the view, Cytoscape is told so, as its own wheel zoom does, so that big
 // panels pan and zoom a cached picture (textureOnViewport) and redraw once the wheel stops.
 function wheelHandler(cy, container) {
@@ -160,9 +161,15 @@ function wheelHandler(cy, container) {
     r.data.wheelTimeout = setTimeout(() => { r.data.wheelZooming = false; r.redrawHint("eles", true); r.redraw(); }, 150);
   };
   return (ev) => {
+    const zooming = ev.ctrlKey || ev.metaKey;
+    if (!zooming && !ev.shiftKey && Math.abs(ev.deltaX) < Math.abs(ev.deltaY)) {
+      // at the graph's top or bottom edge the wheel scrolls the page (the notebook) instead
+      const rb = cy.elements().renderedBoundingBox({ includeLabels: false });
+      if ((ev.deltaY > 0 && rb.y2 <= cy.height() - 8) || (ev.deltaY < 0 && rb.y1 >= 8)) return;
+    }
     ev.preventDefault();
     moving();
-    if (ev.ctrlKey || ev.metaKey) {
+    if (zooming) {
       const rect = container.getBoundingClientRect();
       const z = cy.zoom() * Math.pow(1.0015, -ev.deltaY);
       cy.zoom({ level: Math.max(cy.minZoom(), Math.min(cy.maxZoom(), z)),
