@@ -6,7 +6,12 @@ playwright, runs all cells from the Run menu, then asserts that the FusionExplor
 rendered (its CSS class is in the DOM, with its layer list and picture) and that no output is a
 traceback. If the notebook shows no FusionExplorer itself, the copy gets one more cell
 (``explorer_cell.py``: the explorer on the real ResNet-18 FP16 engine); the repository is never
-modified. A screenshot is saved to ``tests/_output/jupyterlab_fusion.png``.
+modified. Then the interactive view of the ResNet-18 FP16 report (``report.view()``): it fits its
+output area with no horizontal scrollbar at 1400 px, a click on an engine layer changes the
+highlighted ONNX nodes that the kernel reads back (the notebook's own
+``view.selected_layer, view.highlighted_nodes`` cell, run again), hovering shows the layer's
+details. Screenshots: ``tests/_output/jupyterlab_fusion.png``, ``jupyterlab_view.png``,
+``jupyterlab_view_click.png``.
 
 Run it alone with ``pytest -m browser tests/browser``.
 """
