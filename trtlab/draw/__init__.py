@@ -7,6 +7,7 @@
 - :func:`op_color`: the stable colour of an ONNX op type.
 - :func:`draw_onnx_graph`: the ONNX-graph view behind ``OnnxGraph.draw``.
 - :func:`draw_report` / :func:`draw_stages`: fusion pictures behind ``FusionReport.draw``.
+- :func:`draw_plan`: the engine graph behind ``EnginePlan.draw`` (layer information alone).
 - :mod:`trtlab.draw.plots`: profiling plots (layer times, latency histogram, H2D/compute/D2H).
 - :func:`literal`: text as matplotlib must receive it to draw it literally.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 from .colors import op_color
 from .contract import contract, prefix_blocks
 from .drawing import MAX_WIDTH_IN, Drawing, new_figure
+from .engine_view import draw_plan
 from .fusion_graphs import engine_graph
 from .fusion_stages import draw_stages
 from .fusion_view import draw_report
@@ -40,6 +42,7 @@ __all__ = [
     "draw_onnx_graph",
     "draw_report",
     "draw_stages",
+    "draw_plan",
     "engine_graph",
     "contract",
     "prefix_blocks",
