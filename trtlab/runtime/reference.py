@@ -8,9 +8,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._boundary import boundary
+from .._optional import require
 from ..errors import BindingError, ConfigError, ModelLoadError
 from ..graph.loader import open_model
-from .._optional import require
 
 __all__ = ["TOLERANCES", "OutputComparison", "ReferenceReport", "compare_to_onnxruntime", "run_onnxruntime"]
 
@@ -116,12 +117,10 @@ def run_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], output_names: 
     """Run ``model`` with ONNX Runtime's CPU provider; returns ``{output name: array}``."""
     ort = require("onnxruntime", "The ONNX Runtime reference check", extra="reference")
     src = _model_bytes(model)
-    try:
+    with boundary(ModelLoadError, "ONNX Runtime loading the model", "check that it is a valid ONNX model"):
         so = ort.SessionOptions()
         so.log_severity_level = 3
         sess = ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
-    except Exception as exc:
-        raise ModelLoadError(f"ONNX Runtime could not load the model: {exc}") from exc
     names = [i.name for i in sess.get_inputs()]
     unknown = [k for k in inputs if k not in names]
     missing = [n for n in names if n not in inputs]
@@ -133,10 +132,8 @@ def run_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], output_names: 
     bad = [n for n in wanted if n not in outs]
     if bad:
         raise BindingError(f"output(s) {bad} are not outputs of the model; its outputs are {outs}")
-    try:
+    with boundary(BindingError, "ONNX Runtime", "check the inputs' shapes and dtypes against the model's"):
         values = sess.run(wanted, {k: np.asarray(v) for k, v in inputs.items()})
-    except Exception as exc:
-        raise BindingError(f"ONNX Runtime failed on these inputs: {exc}") from exc
     return dict(zip(wanted, values))
 
 
