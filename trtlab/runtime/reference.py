@@ -10,8 +10,10 @@ import numpy as np
 
 from .._boundary import boundary
 from .._optional import require
+from ..builder import BuildConfig, build_engine
 from ..errors import BindingError, ConfigError, ModelLoadError
 from ..graph.loader import open_model
+from .session import InferenceSession
 
 __all__ = ["TOLERANCES", "OutputComparison", "ReferenceReport", "compare_to_onnxruntime", "run_onnxruntime"]
 
@@ -182,9 +184,6 @@ def compare_to_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], outputs
     rtol = d_rtol if rtol is None else float(rtol)
     atol = d_atol if atol is None else float(atol)
     if outputs is None:
-        from ..builder import BuildConfig, build_engine
-        from .session import InferenceSession
-
         built = build_engine(model, BuildConfig(precision=precision))
         with InferenceSession(built) as session:
             produced = session.run(dict(inputs))
