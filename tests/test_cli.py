@@ -110,7 +110,7 @@ LAYER_INFO_OF_RESNET = "trt-layerinfo/resnet18-a100-fp32/engine.graph.json"
 
 
 def test_fusion_against_another_models_layer_info_exits_1_and_says_it_once(capsys, fixtures):
-    model = ROOT / "data" / "inception_block.onnx"
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
     assert main(["fusion", str(model), str(fixtures / LAYER_INFO_OF_RESNET)]) == 1
     out, err = capsys.readouterr()
     assert (out + err).count("belongs to another model") == 1
@@ -118,7 +118,7 @@ def test_fusion_against_another_models_layer_info_exits_1_and_says_it_once(capsy
 
 
 def test_fusion_with_swapped_arguments_says_which_is_which(capsys, fixtures):
-    model = ROOT / "data" / "inception_block.onnx"
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
     layer_info = fixtures / LAYER_INFO_OF_RESNET
     assert main(["fusion", str(layer_info), str(model)]) == 2
     err = capsys.readouterr().err
@@ -135,13 +135,14 @@ def test_show_prints_the_warnings_it_counts(capsys, fixtures):
     assert "warnings 1" in out and "custom op domain(s) 'ai.onnx.contrib'" in out
 
 
-def test_build_says_what_it_did_on_its_own(capsys, fixtures):
+def test_build_says_what_it_did_on_its_own(capsys, fixtures, tmp_path):
     pytest.importorskip("tensorrt_rtx_bindings")
-    model = ROOT / "data" / "inception_block.onnx"
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
     assert main(["build", str(model), "--fp16", "--no-cache"]) == 0
     out = capsys.readouterr().out
     assert "note: the FP16 conversion inserted" in out and "Cast node(s)" in out
-    assert main(["build", str(fixtures / "onnx" / "dynamic_identity.onnx"), "--no-cache"]) == 0
+    assert main(["build", str(fixtures / "onnx" / "dynamic_identity.onnx"), "--no-cache", "-o", str(tmp_path)]) == 0
     out, err = capsys.readouterr()
     assert "note: no shape profile was given for dynamic dimension(s) X[2] (height) = 1" in out
     assert "dynamic dimension" not in err  # said once
+    assert "note: no shape profile was given" in (tmp_path / "summary.txt").read_text()

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,18 @@ def _build_wheel(tmp: Path) -> Path:
     return wheel
 
 
+def _package_data_files() -> set[str]:
+    """Files of the package that are not Python sources: models, the view's front end, ..."""
+    return {p.relative_to(ROOT).as_posix() for p in (ROOT / "trtlab").rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
+
+
 def test_installed_wheel_loads_a_bundled_model_outside_the_checkout(tmp_path):
     wheel = _build_wheel(tmp_path)
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    data = _package_data_files()
+    assert "trtlab/data/resnet18.onnx" in data  # the scan itself works
+    assert data <= shipped, f"package files missing from the wheel (add them to package-data): {sorted(data - shipped)}"
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path, 120)
     python, trtlab_cmd = venv / "bin" / "python", venv / "bin" / "trtlab"

@@ -93,10 +93,8 @@ def cmd_build(args) -> int:
     how = "from the engine cache" if engine.from_cache else f"in {engine.build_seconds:.2f} s"
     _say(f"built {Path(args.model).name} with {engine.backend} {engine.backend_version} for {engine.device} "
          f"({config.precision}) {how}: {len(engine.plan) / 2**20:.2f} MiB plan")
-    for note in engine.notes:
-        _say(f"note: {note}")
     report = engine.fusion()
-    summary = str(report.summary())
+    summary = "".join(f"note: {note}\n" for note in engine.notes) + str(report.summary())
     _say(summary)
     out = _out_dir(args)
     if out is not None:

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = Path(os.environ.get("TRTLAB_BROWSER_NOTEBOOK", ROOT / "notebooks" / "02_fusion_before_after.ipynb"))
 EXPLORER_CELL = Path(__file__).with_name("explorer_cell.py")
 WIDGET = ".trtlab-fusion-explorer"
+VIEW = ".trtlab-view"
 
 
 def _prepare_notebook(root: Path) -> Path:
@@ -101,7 +102,7 @@ def test_fusion_notebook_renders_widgets_in_jupyterlab(chromium, lab, output_dir
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.goto(lab.url(f"lab/tree/{lab.notebook}?reset"), timeout=120_000)
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
             # the kernel is up when the status bar says "Python 3 (ipykernel) | Idle"
@@ -140,6 +141,9 @@ def test_fusion_notebook_renders_widgets_in_jupyterlab(chromium, lab, output_dir
             page.wait_for_timeout(300)
             page.screenshot(path=str(screenshot), full_page=False)
 
+            if page.locator(VIEW).count():
+                _check_view(page, output_dir)
+
             stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
             texts = [stderr.nth(i).inner_text() for i in range(stderr.count())]
             tracebacks = [t for t in texts if re.search(r"Traceback|Error\b|Exception", t)]
@@ -148,3 +152,68 @@ def test_fusion_notebook_renders_widgets_in_jupyterlab(chromium, lab, output_dir
         finally:
             browser.close()
     assert screenshot.stat().st_size > 10_000
+
+
+# the interactive report view of the ResNet-18 FP16 engine, and where one of its nodes is on screen
+_VIEW_JS = """() => Array.from(document.querySelectorAll('.trtlab-view'))
+    .findIndex(v => v.querySelector('.tv-title').textContent.startsWith('resnet18:'))"""
+_NODE_AT = """([i, panel, id]) => {
+    const cy = document.querySelectorAll('.trtlab-view')[i].__trtlab.cys[panel];
+    const n = cy.getElementById(id);
+    cy.zoom(1); cy.center(n);
+    const p = n.renderedPosition(), r = cy.container().getBoundingClientRect();
+    return [r.left + p.x, r.top + p.y];
+}"""
+_FITS_JS = """(i) => {
+    const view = document.querySelectorAll('.trtlab-view')[i];
+    const out = view.closest('.jp-OutputArea-output');
+    const r = view.getBoundingClientRect(), o = out.getBoundingClientRect();
+    return {view: r.width, output: o.width, scroll: out.scrollWidth, client: out.clientWidth,
+            notebook: [document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook').scrollWidth,
+                       document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook').clientWidth]};
+}"""
+
+
+def _check_view(page, output_dir) -> None:
+    """The report view in the notebook: fits its output area, a click on an engine layer changes
+    the ONNX nodes the kernel sees as highlighted, hovering shows the layer's details."""
+    i = page.evaluate(_VIEW_JS)
+    assert i >= 0, "no interactive view of the ResNet-18 report in the notebook"
+    view = page.locator(VIEW).nth(i)
+    view.scroll_into_view_if_needed()
+    page.wait_for_function(f"() => document.querySelectorAll('{VIEW}')[{i}].dataset.ready === '1'", timeout=60_000)
+    fits = page.evaluate(_FITS_JS, i)
+    assert fits["view"] <= fits["output"] + 1 and fits["scroll"] <= fits["client"], fits
+    assert fits["notebook"][0] <= fits["notebook"][1], fits
+    page.screenshot(path=str(output_dir / "jupyterlab_view.png"))
+
+    # click the engine layer Conv_8 + Relu_9 (the view starts with Conv_5 + Add_6 + Relu_7)
+    node = page.evaluate(f"() => document.querySelectorAll('{VIEW}')[{i}].__trtlab.cys[1].nodes()"
+                         ".filter(n => n.data('kind') === 'vertical' && n.data('label').endsWith('Conv_8 + Relu_9'))"
+                         ".map(n => n.id())[0]")
+    x, y = page.evaluate(_NODE_AT, [i, 1, node])
+    under = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y); return e ? e.outerHTML.slice(0, 120) : null; }", [x, y])
+    page.mouse.click(x, y)
+    try:
+        page.wait_for_function(f"() => document.querySelectorAll('{VIEW}')[{i}].__trtlab.cys[0].nodes('.lit').length === 2",
+                               timeout=10_000)
+    except Exception:
+        page.screenshot(path=str(output_dir / "jupyterlab_view_click_failed.png"))
+        raise AssertionError(f"the click at {x:.0f},{y:.0f} on {node} lit nothing; element there: {under}")
+    # read the selection back from the kernel: re-run the cell that prints it
+    cell = page.locator(".jp-CodeCell", has_text="view.selected_layer, view.highlighted_nodes").first
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    out = cell.locator(".jp-OutputArea-output")
+    page.wait_for_function(
+        "(el) => el.innerText.includes('Conv_8 + Relu_9')", arg=out.first.element_handle(), timeout=30_000)
+    assert "['Conv_8', 'Relu_9']" in out.first.inner_text()
+
+    # hover another layer: its details appear
+    view.scroll_into_view_if_needed()
+    x, y = page.evaluate(_NODE_AT, [i, 1, node])
+    page.mouse.move(x, y)
+    tip = view.locator(".tv-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert "tactic" in tip.inner_text() and "Conv_8 + Relu_9" in tip.inner_text()
+    page.screenshot(path=str(output_dir / "jupyterlab_view_click.png"))

@@ -80,10 +80,42 @@ def test_exported_report_works_offline_from_file(chromium, report, tmp_path, out
             assert other.tactic in text and "ms" in text and "FP16" in text
             page.screenshot(path=str(output_dir / "view_html_hover.png"))
 
+            # hover an edge of the engine: the tensor's name, shape, type and format
+            mid = page.evaluate("""() => {
+                const cy = document.querySelector('.trtlab-view').__trtlab.cys[1];
+                const e = cy.edges().filter(e => e.source().id() === 'engine:L%d')[0];
+                cy.zoom(1.5); cy.center(e);
+                const p = e.renderedMidpoint(), r = cy.container().getBoundingClientRect();
+                return [r.left + p.x, r.top + p.y, e.data('label')];
+            }""" % other.index)
+            page.mouse.move(mid[0], mid[1])
+            page.wait_for_timeout(200)
+            assert tip.is_visible() and mid[2] and mid[2].split(" ")[0] in tip.inner_text()
+            assert "FP16" in tip.inner_text() and "[32, 64, 56, 56]" in tip.inner_text()
+            page.screenshot(path=str(output_dir / "view_html_edge.png"))
+
             # clicking an ONNX node lights its engine layer in the other panel
             x, y = page.evaluate(NODE_AT, [0, "onnx:Relu_1"])
             page.mouse.click(x, y)
             assert page.evaluate(f"{model}.get('selected_layer')") == "Conv_0 + Relu_1"
+
+            # collapse boxes: each fused layer's ONNX nodes become one node, and come back
+            count = "() => document.querySelector('.trtlab-view').__trtlab.cys[0].nodes().length"
+            fused = [r for r in report.layers if len(r.onnx_nodes) > 1]
+            absorbed = sum(len(r.onnx_nodes) for r in fused)
+            n_onnx = len(report.onnx_graph.nx)
+            assert page.evaluate(count) == n_onnx + len(fused)  # nodes and their boxes
+            page.get_by_role("button", name="collapse boxes").click()
+            assert page.evaluate(count) == n_onnx - absorbed + len(fused)
+            page.screenshot(path=str(output_dir / "view_html_collapsed.png"))
+            page.get_by_role("button", name="collapse boxes").click()
+            assert page.evaluate(count) == n_onnx + len(fused)
+
+            # search by regex: every Add node of the ONNX graph is found
+            page.fill("input[type=search]", "^Add_")
+            page.press("input[type=search]", "Enter")
+            adds = report.onnx_graph.find(op_type="Add")
+            assert page.locator(".tv-status").inner_text() == f"{len(adds)} matches for /^Add_/"
         finally:
             browser.close()
     assert not errors, errors

@@ -139,7 +139,7 @@ def _bundle(tmp_path: Path, members: dict[str, bytes], *, extra: list[tuple[str,
 
 
 def _model() -> bytes:
-    return (ROOT / "data" / "inception_block.onnx").read_bytes()
+    return (ROOT / "trtlab" / "data" / "inception_block.onnx").read_bytes()
 
 
 def test_duplicate_zip_entries_are_a_bundle_error(tmp_path):
@@ -204,3 +204,26 @@ def test_a_huge_plan_is_refused_before_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(bundle_mod, "_PLAN_LIMIT", 1024)
     with pytest.raises(BundleError, match="more than the"):
         load_engine(path, verify=False)
+
+
+def test_a_bundle_larger_than_its_members_may_be_is_refused_before_opening(tmp_path, monkeypatch):
+    import trtlab.builder.bundle as bundle_mod
+
+    path = tmp_path / "big.trtlab"
+    with open(path, "wb") as fh:
+        fh.truncate(8192)
+    monkeypatch.setattr(bundle_mod, "_BUNDLE_LIMIT", 4096)
+    with pytest.raises(BundleError, match="more than a bundle's members may add up to"):
+        load_bundle(path)
+
+
+def test_save_bundle_parts_that_are_not_text_are_config_errors(tmp_path):
+    from trtlab import ConfigError
+
+    model = ROOT / "trtlab" / "data" / "inception_block.onnx"
+    with pytest.raises(ConfigError, match="layer_info bytes is not UTF-8"):
+        save_bundle(tmp_path / "b.trtlab", {"onnx": model, "layer_info": b"\xff\xfe"})
+    binary = tmp_path / "layers.bin"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(ConfigError, match="layers.bin"):
+        save_bundle(tmp_path / "b.trtlab", {"onnx": model, "layer_info": binary})

@@ -216,3 +216,16 @@ def test_a_failed_cache_write_still_returns_the_engine(rtx, cache, monkeypatch):
         engine = build_engine(MODEL, cache=cache)
     assert engine.plan and not engine.from_cache
     assert any("disk full" in m for s, m in engine.log if s == "WARNING")
+
+
+def test_a_deeply_nested_header_is_discarded_and_rebuilt(rtx, cache):
+    import struct
+
+    from trtlab.builder.cache import MAGIC
+
+    first = build_engine(MODEL, cache=cache)
+    path = _entry(cache)
+    header = b"[" * 100_000 + b"]" * 100_000
+    path.write_bytes(MAGIC + struct.pack("<I", len(header)) + header + first.plan)
+    with pytest.warns(RuntimeWarning, match="unreadable header"):
+        assert not build_engine(MODEL, cache=cache).from_cache

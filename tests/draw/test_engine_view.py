@@ -134,3 +134,20 @@ def test_details_show_tactic_and_format_with_both_ends(resnet_fp16, output_dir):
             tactic = next(line for line in lines if line.startswith("tactic "))[7:]
             assert layer.tactic.startswith(tactic.split("\u2026")[0]) and layer.tactic.endswith(tactic.split("\u2026")[-1])
     d.close()
+
+
+def test_engines_with_several_shape_profiles_draw_the_first():
+    def layer(name, i, o):
+        fmt = "Row major linear FP32"
+        return {"Name": name, "LayerType": "CaskConvolution",
+                "Inputs": [{"Name": i, "Dimensions": [1, 4], "Format/Datatype": fmt}],
+                "Outputs": [{"Name": o, "Dimensions": [1, 4], "Format/Datatype": fmt}]}
+
+    layers = [layer("conv_a + relu_a", "x", "t"), layer("conv_b", "t", "y"),
+              layer("conv_a + relu_a [profile 1]", "x [profile 1]", "t [profile 1]"),
+              layer("conv_b [profile 1]", "t [profile 1]", "y [profile 1]")]
+    plan = trtlab.load_layer_info({"Layers": layers, "Bindings": []})
+    d = plan.draw()
+    assert [plan.layer(u).name for u in d.panels["engine"].nodes] == ["conv_a + relu_a", "conv_b"]
+    assert "2 copies for other shape profiles" in " ".join(t.get_text().replace("\n", " ") for t in d.figure.texts)
+    d.close()

@@ -58,6 +58,9 @@ def test_precision_summary_says_which_layers_run_int8(fixtures, folder):
     assert summary.by_type["CaskConvolution"]["INT8"] == sum(
         1 for layer in computing if layer.layer_type == "CaskConvolution" and layer.compute_precision == "INT8")
     assert summary.sentence().startswith(f"{len(computing)} computing layers run in: ")
+    fell_back = summary.other_than("INT8")
+    assert set(fell_back) == {layer.name for layer in computing if layer.compute_precision != "INT8"}
+    assert fell_back and len(fell_back) + len(summary.layers["INT8"]) == len(computing)
     assert "INT8" in str(summary) and "<table" in summary._repr_html_()
 
 

@@ -96,9 +96,14 @@ def test_reports_plans_and_folders_compare_alike(fp32_vs_fp16, fixtures, resnet1
                                  labels=("FP32", "FP16"))
     for other in (from_reports, from_files):
         assert other.rows_as_dicts() == fp32_vs_fp16.rows_as_dicts()
-    # without the ONNX model the names alone pair the same layers
+    # without the ONNX model the names alone pair the same layers, even with only the two profiles
     from_names = compare_engines(f32, f16, labels=("FP32", "FP16"))
-    assert [(r.layers_a, r.layers_b) for r in from_names] == [(r.layers_a, r.layers_b) for r in fp32_vs_fp16]
+    from_profiles = compare_engines(f32 / "engine.profile.json", f16 / "engine.profile.json")
+    for other in (from_names, from_profiles):
+        assert [(r.layers_a, r.layers_b, r.kind_a, r.kind_b, r.time_a, r.time_b) for r in other] == [
+            (r.layers_a, r.layers_b, r.kind_a, r.kind_b, r.time_a, r.time_b) for r in fp32_vs_fp16]
+    # a profile says nothing of precision: the 23 computing layers are counted, in "unknown"
+    assert from_profiles.totals[1].by_precision == {"unknown": fp32_vs_fp16.totals[1].by_precision["FP16"]}
 
 
 def test_an_engine_compared_with_itself_changes_nothing(fixtures):
@@ -179,6 +184,10 @@ def test_fp32_and_fp16_rtx_builds_of_the_inception_block():
     assert any("Cast" in r.layers_b[0] for r in only_b)
     _every_layer_once(cmp, [e32.layer_info, e16.layer_info])
     assert cmp.totals[0].other_inserted == sum(layer.kind == "sync" for layer in e32.layer_info.layers) > 0
+    # no profile: the picture counts layers and, when it must choose, shows the changed groups
+    drawing = cmp.draw(top=5)
+    assert "engine layers" in drawing.ax.get_xlabel()
+    assert set(drawing.nodes) <= {r.label for r in cmp.changed()} and drawing.n_nodes == 5
 
 
 # ----------------------------------------------------------------------------- displays and bad input
@@ -198,6 +207,9 @@ def test_table_dataframe_and_picture(fp32_vs_fp16, output_dir):
 @pytest.mark.parametrize("call, words", [
     (lambda f: compare_engines(f, f, labels=("one",)), "two strings"),
     (lambda f: compare_engines(f, f, time_tolerance=2), "time_tolerance"),
+    (lambda f: compare_engines(f, f, time_tolerance="10%"), "time_tolerance"),
+    (lambda f: compare_engines(f, f, labels=5), "two strings"),
+    (lambda f: compare_engines(None, f), "engine a is a NoneType"),
     (lambda f: compare_engines(f, 42), "engine b is a int"),
     (lambda f: compare_engines(f.parent, f), "no *.graph.json"),
     (lambda f: compare_engines(f, f).changed("faster"), "not one of fusion"),

@@ -191,6 +191,7 @@ def test_lints_table_displays(qat_resnet):
 
 @pytest.mark.parametrize("call, words", [
     (lambda p: lint(p, reformat_pct=150), "between 0 and 100"),
+    (lambda p: lint(p, reformat_pct="5"), "between 0 and 100"),
     (lambda p: lint(3.5), "not a float"),
     (lambda p: lint(p).by_code("slow"), "not one of reformat-time"),
 ])

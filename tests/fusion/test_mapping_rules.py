@@ -237,7 +237,7 @@ def test_engines_with_several_profiles_map_every_copy_and_draw_the_first():
     assert [r.profile_index for r in report.layers] == [None, None, None, 1, 1, 1]
     assert [r.name for r in report.layers_of("c")] == ["c", "c [profile 1]"]
     assert report.layer_of("a").name == "a + b" and report.coverage == 1.0
-    from trtlab.fusion.view import engine_graph
+    from trtlab.draw import engine_graph
 
     E = engine_graph(report)
     drawn = {i for i in E if isinstance(i, int)}

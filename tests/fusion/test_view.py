@@ -8,7 +8,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from trtlab.engine import load_layer_info
 from trtlab.fusion import draw_stages, map_fusion
-from trtlab.fusion.view import engine_graph, layer_colors
+from trtlab.draw import engine_graph
+from trtlab.draw.fusion_style import layer_colors
 from trtlab.graph import load_onnx
 
 

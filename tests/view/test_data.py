@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from trtlab.view import onnx_view_data, plan_view_data, report_view_data, stages_view_data
 from trtlab.view.widget import lit
 
@@ -131,3 +133,84 @@ def test_stages_of_googlenet_inception_3a(googlenet_report):
     assert len(conv["links"]) == 2 and conv["links"][0].startswith("s1:") and conv["links"][1].startswith("s2:")
     for p in data["panels"]:
         assert _edges_point_down(p)
+
+
+def test_titles_count_layers_as_the_summary_does(fp16_report, trt10):
+    # one sentence for the counts everywhere: the view's title is the report's and the plan's own
+    assert fp16_report.counts().sentence() in report_view_data(fp16_report)["title"]
+    _, plan, _ = trt10
+    data = plan_view_data(plan)
+    assert data["title"] == plan.counts().sentence()
+    if any(layer.is_sync for layer in plan.layers):
+        assert "sync" in data["legend_note"]
+
+
+def test_quantized_engine_is_coloured_by_the_precision_it_computes_in(fixtures):
+    import trtlab
+
+    plan = trtlab.load_layer_info(fixtures / "trt-layerinfo" / "resnet18-qat-a100-int8" / "engine.graph.json")
+    data = plan_view_data(plan)
+    nodes = data["panels"][0]["nodes"]
+    int8 = [n for n in nodes if n["precision"] == "INT8"]
+    assert int8 and "INT8" in data["color_modes"]["precision"]["palette"]
+    for n in int8:
+        assert plan.layer(n["name"]).compute_precision == "INT8"
+
+
+def test_every_fixture_model_gives_view_data(fixtures):
+    # odd graphs too: empty, a Loop with a body, custom ops, symbolic shapes, duplicate inputs
+    import trtlab
+    from trtlab.errors import TrtlabError
+    from trtlab.view.html import standalone_html
+
+    seen = 0
+    for path in sorted((fixtures / "onnx").glob("*.onnx")):
+        try:
+            graph = trtlab.load_onnx(path)
+        except TrtlabError:
+            continue  # the deliberately broken models are the loader's business
+        data = onnx_view_data(graph)
+        assert len(data["panels"][0]["nodes"]) == len(graph), path.name
+        assert standalone_html(data).lower().count("</script>") == 2  # the data element and the module
+        seen += 1
+    assert seen >= 10
+
+
+def test_engine_layers_group_into_collapsible_blocks_by_name(trt10):
+    _, plan, _ = trt10
+    data = plan_view_data(plan, blocks=True)
+    panel = data["panels"][0]
+    groups = {g["id"]: g for g in panel["groups"]}
+    assert groups and all(g["collapsible"] for g in groups.values())
+    for node in panel["nodes"]:
+        if node["parent"] is not None:
+            # a layer sits in the block its name starts with
+            assert node["name"].lstrip("/").startswith(groups[node["parent"]]["label"])
+    assert plan_view_data(plan)["panels"][0]["groups"] == []  # 26 layers: no blocks unless asked
+
+
+def test_report_view_of_part_of_the_network(googlenet_report):
+    data = report_view_data(googlenet_report, focus=r"^inception_3a/")
+    onnx, engine = data["panels"]
+    assert {n["name"] for n in onnx["nodes"]} == {v for v in googlenet_report.onnx_graph.nx
+                                                  if v.startswith("inception_3a/")}
+    layers = {n["name"] for n in engine["nodes"] if n["role"] == "layer"}
+    h = next(r for r in googlenet_report.by_kind("horizontal") if r.onnx_nodes[0].startswith("inception_3a/"))
+    assert h.name in layers
+    ids = {n["id"] for n in onnx["nodes"] + engine["nodes"]}
+    assert all(i in ids for n in onnx["nodes"] + engine["nodes"] for i in n["links"])
+
+
+@pytest.mark.rtx
+def test_engine_and_fusion_views_agree_on_kinds_of_an_rtx_build():
+    # TensorRT for RTX names a fused Conv+Relu after its Conv; its metadata says what it absorbed
+    pytest.importorskip("tensorrt_rtx_bindings")
+    import trtlab
+    from trtlab.builder import BuildConfig, build_engine
+
+    engine = build_engine(trtlab.bundled_model("inception_block"), BuildConfig(precision="fp32"))
+    plan_kinds = {n["name"]: n["kind"] for n in plan_view_data(engine.layer_info)["panels"][0]["nodes"]}
+    report = report_view_data(engine.fusion())
+    report_kinds = {n["name"]: n["kind"] for n in report["panels"][1]["nodes"] if n["role"] == "layer"}
+    assert plan_kinds == report_kinds
+    assert list(plan_kinds.values()).count("vertical") == 6  # the six Conv+Relu pairs

@@ -55,3 +55,55 @@ def test_without_anywidget_the_error_names_the_extra_and_draw_still_works(resnet
         assert resnet18.draw().figure is not None
     finally:
         widget_module.widget_class.cache_clear()
+
+
+def test_fusion_explorer_list_and_view_are_linked(fp16_report):
+    from trtlab.widgets import FusionExplorer
+
+    fx = FusionExplorer(fp16_report)
+    fx.select("Conv_5 + Add_6 + Relu_7")
+    assert fx.view.selected_layer == "Conv_5 + Add_6 + Relu_7"
+    assert fx.view.highlighted_nodes == ["Add_6", "Conv_5", "Relu_7"]
+    fx.view.select("Relu_1")  # what a click on the ONNX node Relu_1 in the page sets
+    assert fx.selected.name == "Conv_0 + Relu_1"
+    assert "Conv_0, Relu_1" in fx.details.value
+
+
+def test_model_explorer_selects_the_listed_node_in_the_view(resnet18):
+    from trtlab.widgets import ModelExplorer
+
+    mx = ModelExplorer(resnet18)
+    assert len(mx.view.data["panels"][0]["nodes"]) == len(resnet18)
+    mx.matches.value = "Add_6"
+    assert mx.view.selected == "onnx:Add_6" and mx.view.highlighted_nodes == ["Add_6"]
+
+
+@pytest.mark.rtx
+def test_engine_builder_shows_the_built_engine_as_a_view():
+    pytest.importorskip("tensorrt_rtx_bindings")
+    import trtlab
+    from trtlab.widgets import EngineBuilder
+
+    eb = EngineBuilder(trtlab.bundled_model("inception_block"))
+    eb.build(wait=True)
+    assert eb.status.kind == "ok", eb.status.text
+    assert eb.view is not None and eb.view_box.children == (eb.view,)
+    assert eb.report.counts().sentence() in eb.view.data["title"]
+    layers = [n for n in eb.view.data["panels"][1]["nodes"] if n["role"] == "layer"]
+    assert len(layers) == sum(1 for r in eb.report.layers if r.kind != "sync")
+
+
+def test_profile_plots_show_the_engine_graph_by_time(fixtures):
+    from trtlab.widgets import ProfilePlots
+
+    pp = ProfilePlots.from_folder(fixtures / "trt-layerinfo" / "resnet18-a100-fp16")
+    assert pp.graph_view is not None and pp.graph_view.color_by == "time"
+    heat = {n["name"]: n["heat"] for n in pp.graph_view.data["panels"][0]["nodes"]}
+    assert heat[pp.profile.top(1)[0].name] == 1.0
+
+
+def test_without_a_widget_manager_the_output_says_what_was_there(resnet18):
+    bundle = resnet18.view()._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "resnet18" in bundle["text/html"] and ".draw()" in bundle["text/html"]

@@ -157,17 +157,31 @@ def load_engine(path, model=None, *, verify: bool = True):
 
 # ----------------------------------------------------------------------------- bundles
 def _text_of(value, what: str) -> str:
-    """A path, JSON/text string, bytes, dict or list -> text."""
+    """The caller's own part of a bundle -> text: a path to a file, JSON/text, bytes, dict or list."""
     if isinstance(value, (dict, list)):
         return json.dumps(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
+    if isinstance(value, (bytes, bytearray)):
+        return _decoded(bytes(value), f"the {what} bytes")
     if isinstance(value, os.PathLike) or (isinstance(value, str) and "\n" not in value and len(value) < 4096
-                                          and Path(value).is_file()):
-        return Path(value).read_text()
+                                          and _is_file(value)):
+        return _decoded(_read_sized(Path(value), _TEXT_LIMIT, f"{what} file"), f"{what} file {str(value)!r}")
     if isinstance(value, str):
         return value
     raise ConfigError(f"{what} {type(value).__name__!r} is not a path, text, bytes, dict or list")
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long: not a file name
+        return False
+
+
+def _decoded(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} is not UTF-8 text ({exc}); give the layer information or profile as text") from exc
 
 
 def save_bundle(path, built_or_parts, *, profile=None, include_plan: bool = False) -> Path:
@@ -284,6 +298,8 @@ class ExplorationBundle:
 # model in one file cannot exceed protobuf's 2 GiB; a plan is only there on request.
 _TEXT_LIMIT = 64 * 2**20
 _MEMBER_LIMITS = {"model.onnx": 2 * 2**30, "engine.plan": 16 * 2**30}
+#: the model, a plan and the text members together, with room for the zip's own records
+_BUNDLE_LIMIT = 19 * 2**30
 
 
 def _check_member_size(zf: zipfile.ZipFile, name: str, path: Path) -> None:
@@ -359,6 +375,10 @@ def load_bundle(path) -> ExplorationBundle:
     path = Path(path)
     if not path.is_file():
         raise BundleError(f"bundle {str(path)!r} does not exist; give the path of a file written by save_bundle()")
+    size = path.stat().st_size
+    if size > _BUNDLE_LIMIT:
+        raise BundleError(f"bundle {str(path)!r} is {size / 2**30:,.1f} GiB, more than a bundle's members may add up "
+                          f"to ({_BUNDLE_LIMIT / 2**30:,.0f} GiB); check where the bundle came from")
     try:
         with zipfile.ZipFile(path) as zf:
             names = _member_names(zf, path)

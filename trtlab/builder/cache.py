@@ -138,7 +138,7 @@ class EngineCache:
             raise ValueError(f"header length {hlen} does not fit the file ({size} bytes)")
         try:
             meta = json.loads(fh.read(hlen))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ValueError("unreadable header") from None
         if not isinstance(meta, dict) or meta.get("key") != key:
             raise ValueError(f"entry belongs to key {meta.get('key') if isinstance(meta, dict) else None!r}")

@@ -4,9 +4,10 @@ TensorRT objects are pybind11 wrappers whose C++ destructors take TensorRT's own
 run in a fixed order (parser, then network, then config, then builder). Left to Python's cyclic
 garbage collector -- which owns any object reachable from a reference cycle, e.g. from a kept
 traceback (a notebook's last error, ``pytest.raises``) or from a class made per build -- they
-are destroyed at an arbitrary moment: inside the *next* build's ``parser.parse`` (TensorRT calls
-the Python logger, the logger allocates, the collector runs there and TensorRT deadlocks on its
-own lock) or on whichever thread happens to run ``gc.collect()``. So here:
+are destroyed at an arbitrary moment: inside the *next* build's TensorRT calls (``trt.Builder``
+logs while it holds a TensorRT mutex; the Python logger allocates, the collector runs there and
+an old ``IBuilder``'s destructor waits for that same mutex, for good) or on whichever thread
+happens to run ``gc.collect()``. So here:
 
 - every TensorRT object of one build lives in a :class:`TrtObjects` holder that drops them in a
   fixed order when its ``with`` block ends, whether the build succeeded, failed or was cancelled;
@@ -187,7 +188,7 @@ def run_builder(trt: ModuleType, request: BuildRequest, log: list) -> BuildOutpu
         _configure(objs, request, profiles)
         _attach_monitor(objs, request)
         plan = _build(objs, request, log)
-        _save_timing_cache(objs, request)
+        _save_timing_cache(objs, request, log)
         return BuildOutput(plan, profiles)
 
 
@@ -235,10 +236,10 @@ def _network_inputs(network) -> list[tuple[str, tuple[int, ...]]]:
 
 
 def _configure(objs: TrtObjects, request: BuildRequest, profiles: ResolvedProfiles) -> None:
-    trt, config = objs.trt, request.config
-    bconfig = objs.bconfig = objs.builder.create_builder_config()
+    trt, config, builder = objs.trt, request.config, objs.builder
+    bconfig = objs.bconfig = builder.create_builder_config()
     if profiles.shapes:
-        oprofile = objs.oprofile = objs.builder.create_optimization_profile()
+        oprofile = objs.oprofile = builder.create_optimization_profile()
         for name, (mn, op, mx) in profiles.shapes.items():
             oprofile.set_shape(name, mn, op, mx)
         bconfig.add_optimization_profile(oprofile)
@@ -310,12 +311,17 @@ def _build(objs: TrtObjects, request: BuildRequest, log: list) -> bytes:
     return bytes(memoryview(host_mem))
 
 
-def _save_timing_cache(objs: TrtObjects, request: BuildRequest) -> None:
+def _save_timing_cache(objs: TrtObjects, request: BuildRequest, log: list) -> None:
+    """Write the updated timing cache; a cache that cannot be written costs the cache, not the engine."""
     if objs.tcache is None or request.timing_path is None:
         return
     tcache = objs.tcache
-    with atomic_write(request.timing_path) as fh:
-        fh.write(bytes(memoryview(tcache.serialize())))
+    try:
+        with atomic_write(request.timing_path) as fh:
+            fh.write(bytes(memoryview(tcache.serialize())))
+    except OSError as exc:
+        log.append(("WARNING", f"trtlab: the timing cache {str(request.timing_path)!r} could not be written "
+                               f"({exc.strerror or exc}); the engine is kept"))
 
 
 def layer_info_from_engine(trt: ModuleType, plan: bytes, log: list) -> str | None:

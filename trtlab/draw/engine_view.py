@@ -26,6 +26,7 @@ from .colors import op_color
 from .contract import contract, prefix_blocks
 from .drawing import Drawing
 from .frame import frame, size_for_labels
+from .fusion_graphs import first_profile
 from .fusion_style import kind_color, left_out_clause, legend_entries
 from .layout import check_direction, compute_layout, fold_layout
 from .render import draw_dag
@@ -68,12 +69,7 @@ def draw_plan(plan: EnginePlan, *, profile: Profile | None = None, color_by: str
 def _shown(plan: EnginePlan) -> list:
     """The layers drawn: no sync layers (they run no kernel), and of an engine with several shape
     profiles only the first profile's copy of each layer."""
-    layers = [layer for layer in plan.layers if layer.kind != "sync"]
-    profiles = {layer.profile_index for layer in layers}
-    if len(profiles) > 1:
-        first = None if None in profiles else min(profiles)
-        layers = [layer for layer in layers if layer.profile_index == first]
-    return layers
+    return first_profile([layer for layer in plan.layers if layer.kind != "sync"])
 
 
 def _times(plan: EnginePlan, profile: Profile | None) -> dict[str, float]:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..fusion import FusedLayer, FusionReport
 
 __all__ = ["focus_nodes", "resolve_highlight", "with_io", "is_pseudo", "junctions", "unit_graph",
-           "shown_layers", "engine_graph"]
+           "first_profile", "shown_layers", "engine_graph"]
 
 
 def focus_nodes(report: FusionReport, focus) -> set:
@@ -117,15 +117,20 @@ def _unit_key(u) -> tuple:
     return (u[0], u[1]) if isinstance(u, tuple) else (u, 0)
 
 
-def shown_layers(report: FusionReport) -> set:
-    """Indices of the layers to draw: an engine with several shape profiles repeats every layer
-    once per profile (`` [profile N]``); the pictures show the first profile."""
-    profiles = {r.profile_index for r in report.layers}
+def first_profile(layers: list) -> list:
+    """The layers of an engine's first shape profile: an engine with several profiles repeats
+    every layer once per profile (`` [profile N]``), and pictures show the first."""
+    profiles = {layer.profile_index for layer in layers}
     if len(profiles) <= 1:
-        return {r.index for r in report.layers}
+        return list(layers)
     # TensorRT leaves the first profile's names bare (None) and suffixes the others
     first = None if None in profiles else min(profiles)
-    return {r.index for r in report.layers if r.profile_index == first}
+    return [layer for layer in layers if layer.profile_index == first]
+
+
+def shown_layers(report: FusionReport) -> set:
+    """Indices of the report's layers that pictures draw (those of the first shape profile)."""
+    return {r.index for r in first_profile(report.layers)}
 
 
 def engine_graph(report: FusionReport, focus=None) -> nx.DiGraph:

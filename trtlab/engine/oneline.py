@@ -380,11 +380,18 @@ def _logical_lines(lines: list[str], prefix: str, start: int, end: int):
         if k > first:
             warnings.warn(
                 f"lines {first + 1}-{k + 1} of the layer listing are one layer whose name or Metadata holds a "
-                f"newline ({shorten(line[6:line.find(', LayerType: ')], 60)!r}); read as one layer. Newlines "
+                f"newline ({shorten(_record_name(line), 60)!r}); read as one layer. Newlines "
                 "and NUL bytes in node names do not survive TensorRT's names: such layers are matched to "
                 "ONNX nodes by their tensors.", stacklevel=5)
         yield first, line
         k += 1
+
+
+def _record_name(line: str) -> str:
+    """The Name field of a detailed record line."""
+    record = _strip_to_name(line)
+    end = record.find(", LayerType: ")
+    return record[6:end if end != -1 else len(record)]
 
 
 def _starts_record(line: str) -> bool:

@@ -126,6 +126,11 @@ class PrecisionSummary:
         """Precision -> number of computing layers that run in it."""
         return {p: len(v) for p, v in self.layers.items()}
 
+    def other_than(self, precision: str) -> tuple[str, ...]:
+        """Names of the computing layers that do not run in ``precision``: in an INT8 engine,
+        ``other_than("INT8")`` lists the layers that fell back to FP16/FP32."""
+        return tuple(name for p, names in self.layers.items() if p != precision for name in names)
+
     def sentence(self) -> str:
         total = sum(self.counts.values())
         if not total:

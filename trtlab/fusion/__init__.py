@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from ..draw.fusion_stages import draw_stages
 from ..engine.kinds import Kind
 from ..engine.summaries import LayerCounts, PrecisionSummary
 from .compare import ComparedGroup, EngineComparison, compare_engines
@@ -35,9 +36,3 @@ __all__ = [
     "Lints",
 ]
 
-
-def draw_stages(report: FusionReport, **kw):
-    """The classic lesson in three panels: before fusion / after vertical / after horizontal fusion."""
-    from .view import draw_stages as _draw_stages
-
-    return _draw_stages(report, **kw)

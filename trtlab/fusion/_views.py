@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..engine.kinds import Kind
+from ..engine.kinds import INSERTED, Kind, inserted_reason, internal_reason
 from ..engine.model import EngineLayer, EnginePlan
 from ..engine.names import name_kind
 from ..engine.profile import Profile
@@ -52,7 +52,7 @@ class LayerView:
 
     @property
     def is_inserted(self) -> bool:
-        return Kind(self.kind).is_inserted
+        return self.kind in INSERTED
 
     @property
     def known_ops(self) -> tuple[str, ...]:
@@ -86,13 +86,13 @@ def views_of(source: FusionReport | EnginePlan | Profile, profile: Profile | Non
     """One LayerView per engine layer of a report, a plan (times from ``profile``) or a profile alone."""
     if isinstance(source, FusionReport):
         return [_from_fused(r) for r in source.layers]
-    rows = rows_from_plan(source)
     if isinstance(source, Profile):
+        rows = rows_from_plan(source)
         views = [_from_name(r.index, r.name, r.base_name, r.is_reformat) for r in rows]
         join_profile(views, rows, source)
     else:
         views = [_from_layer(layer) for layer in source.layers]
-        join_profile(views, rows, profile)
+        join_profile(views, source.layers, profile)  # reads each layer's name and base_name
     return views
 
 
@@ -123,8 +123,18 @@ def _from_layer(layer: EngineLayer) -> LayerView:
                      output_precision=layer.output_precision, layer_type=layer.layer_type, layer=layer)
 
 
+def _name_only_kind(base_name: str, is_reformat: bool) -> Kind:
+    """A layer's kind from its name alone (a profile without layer information), by the rules of
+    :attr:`EngineLayer.kind <trtlab.engine.EngineLayer.kind>`."""
+    if internal_reason(base_name, None):
+        return Kind.INTERNAL
+    if is_reformat or inserted_reason(base_name):
+        return Kind.REFORMAT
+    return Kind(name_kind(base_name))
+
+
 def _from_name(index: int, name: str, base_name: str, is_reformat: bool) -> LayerView:
-    kind = Kind.REFORMAT if is_reformat else Kind(name_kind(base_name))
+    kind = _name_only_kind(base_name, is_reformat)
     nodes = _names_of(base_name, kind, [])
     return LayerView(index=index, name=name, kind=kind, nodes=nodes, ops=tuple(op_from_name(n) for n in nodes),
                      precision=None, output_precision=None, layer_type=None, layer=None)

@@ -23,25 +23,25 @@ from __future__ import annotations
 
 import html
 import os
-import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import networkx as nx
-from matplotlib.patches import Patch
 
 from .._boundary import boundary
 from .._optional import require
 from ..engine import EnginePlan, Profile, load_profile
 from ..engine._html import html_table, shorten
 from ..engine.kinds import Kind
+from ..engine.names import _COPYNODE_RE
 from ..errors import MappingError
 from ..graph import OnnxGraph
 from ._index import _QDQ
 from ._rows import as_graph, as_plan
 from ._views import LayerView, views_of
+from .compare_view import draw_comparison
 from .mapping import map_fusion
 from .report import FusionReport
 
@@ -52,7 +52,6 @@ __all__ = ["compare_engines", "EngineComparison", "ComparedGroup", "SideTotals",
 
 #: what can differ between the two engines for one group of ONNX nodes
 CHANGES = ("fusion", "precision", "time", "only A", "only B")
-_COPYNODE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.*)$", re.S)
 _SAME_EXPORT = 0.5  # share of node names the plans must have in common to pair by ONNX nodes
 _ACTIVATIONS = {"RELU": "Relu", "SIGMOID": "Sigmoid", "TANH": "Tanh", "LEAKY_RELU": "LeakyRelu",
                 "CLIP": "Clip", "GELU_ERF": "Gelu", "GELU_TANH": "Gelu", "ELU": "Elu", "SELU": "Selu"}
@@ -100,14 +99,14 @@ class ComparedGroup:
     @property
     def label(self) -> str:
         """A short name for the group: its first ONNX node in A (and in B when B names it otherwise),
-        else its layer's name (``reformat in0 of X`` for a reformat TensorRT named after layer X)."""
+        else its layer's name (``reformat input0 of X`` for a reformat TensorRT named after layer X)."""
         a, b = _first_main(self.nodes_a), _first_main(self.nodes_b)
         if a and b and a != b and b not in self.nodes_a:
             return f"{a} ~ {b}"
         if a or b:
             return a or b
         name = (self.layers_a or self.layers_b or ("?",))[0]
-        m = _COPYNODE.match(name)
+        m = _COPYNODE_RE.match(name)
         return f"reformat {m.group(1).lower()}{m.group(2)} of {m.group(3)}" if m else name
 
     @property
@@ -158,7 +157,8 @@ class EngineComparison:
             raise MappingError(f"change {change!r} is not one of {', '.join(CHANGES)}.")
         return [r for r in self.rows if change in r.changes]
 
-    def _word(self, change: str) -> str:
+    def change_label(self, change: str) -> str:
+        """A change as the table and picture say it: ``only A`` reads ``only in FP32``."""
         return {"only A": f"only in {self.labels[0]}", "only B": f"only in {self.labels[1]}"}.get(change, change)
 
     def summary(self) -> str:
@@ -167,9 +167,9 @@ class EngineComparison:
         paired = [r for r in self.rows if r.matched_by in ("nodes", "structure")]
         counts = Counter(c for r in self.rows for c in r.changes)
         how = "through their ONNX nodes" if self.matched_by == "ONNX nodes" else "by structure (op and shapes)"
-        parts = [f"{len(paired)} groups of ONNX nodes paired {how}"]
-        parts.append(", ".join(f"{counts.get(c, 0)} change {c}" for c in ("fusion", "precision", "time")))
-        parts.append(f"{counts.get('only A', 0)} rows only in {a}, {counts.get('only B', 0)} only in {b}")
+        parts = [f"{len(paired)} group{'' if len(paired) == 1 else 's'} of ONNX nodes paired {how}"]
+        parts.append("changed: " + ", ".join(f"{c} in {counts.get(c, 0)}" for c in ("fusion", "precision", "time")))
+        parts.append(f"{_rows(counts.get('only A', 0))} only in {a}, {_rows(counts.get('only B', 0))} only in {b}")
         ta, tb = self.totals[0].time_ms, self.totals[1].time_ms
         if ta is not None and tb is not None and tb > 0:
             parts.append(f"time {ta:.4f} ms ({a}) -> {tb:.4f} ms ({b}), {ta / tb:.2f}x")
@@ -217,7 +217,7 @@ class EngineComparison:
                   f"ms {a}", f"ms {b}", "changed", "paired by"]
         body = [[r.index, shorten(", ".join(r.nodes), 60), shorten(" | ".join(r.layers_a), 60),
                  shorten(" | ".join(r.layers_b), 60), _pair(r.kind_a, r.kind_b), _pair(r.precision_a, r.precision_b),
-                 _ms(r.time_a), _ms(r.time_b), ", ".join(self._word(c) for c in r.changes) or "-", r.matched_by or "-"]
+                 _ms(r.time_a), _ms(r.time_b), ", ".join(self.change_label(c) for c in r.changes) or "-", r.matched_by or "-"]
                 for r in self.rows]
         return (f"<div><b>{html.escape(self.summary())}</b>{totals}"
                 f"{html_table(header, body, max_rows=80)}</div>")
@@ -234,9 +234,15 @@ def _first_main(nodes: tuple[str, ...]) -> str | None:
     return next((n for n in nodes if not _QDQ.search(n)), nodes[0] if nodes else None)
 
 
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
 def _pair(x: str | None, y: str | None) -> str:
-    x, y = x or "-", y or "-"
-    return x if x == y else f"{x} -> {y}"
+    """``FP32 -> FP16`` when the two differ, one value when they agree or one engine has no layer."""
+    if x is None or y is None or x == y:
+        return x or y or "-"
+    return f"{x} -> {y}"
 
 
 def _ms(x: float | None) -> str:
@@ -249,17 +255,17 @@ def compare_engines(a: object, b: object, onnx_graph: object = None, *, profile_
                     time_tolerance: float = 0.1) -> EngineComparison:
     """Compare two engines of the same model layer by layer.
 
-    ``a``, ``b``: a :class:`FusionReport`, an :class:`EnginePlan`, a built engine, a path to
-    layer information JSON (or a one-line listing), or a folder holding trtexec's
-    ``engine.graph.json`` (and ``engine.profile.json``, used for times). ``onnx_graph``: the ONNX
+    ``a``, ``b``: a :class:`FusionReport`, an :class:`EnginePlan`, a built engine or exploration
+    bundle, a path to layer information JSON (or a one-line listing), or a folder holding
+    trtexec's ``engine.graph.json`` (and ``engine.profile.json``, used for times). ``onnx_graph``: the ONNX
     model both were built from; when given, plans are mapped onto it with :func:`map_fusion`
     first. ``profile_a``/``profile_b``: per-layer profiles (trtexec ``--exportProfile``) for the
     times. ``time_tolerance``: a group's time counts as changed when A and B differ by more than
     this share of the larger. Returns an :class:`EngineComparison`.
     """
-    if len(labels) != 2 or not all(isinstance(x, str) for x in labels):
+    if not isinstance(labels, (tuple, list)) or len(labels) != 2 or not all(isinstance(x, str) for x in labels):
         raise MappingError(f"labels must be two strings such as ('FP32', 'FP16'), not {labels!r}.")
-    if not 0 <= float(time_tolerance) < 1:
+    if isinstance(time_tolerance, bool) or not isinstance(time_tolerance, (int, float)) or not 0 <= time_tolerance < 1:
         raise MappingError(f"time_tolerance {time_tolerance!r} must be a share in [0, 1), e.g. 0.1 for 10%.")
     with boundary(MappingError, "comparing two engines", "check that both describe engines of the same model"):
         graph = as_graph(onnx_graph) if onnx_graph is not None else None
@@ -274,15 +280,15 @@ def _side(src: object, graph: OnnxGraph | None, profile: object, which: str) -> 
     if isinstance(src, FusionReport):
         if prof is None and (graph is None or graph is src.onnx_graph):
             return views_of(src)
-        return views_of(map_fusion(graph or src.onnx_graph, src.plan, prof or src.profile))
+        return views_of(map_fusion(graph or src.onnx_graph, src.plan, prof if prof is not None else src.profile))
     if hasattr(src, "layer_info") and callable(getattr(src, "fusion", None)):  # a BuiltEngine or a bundle
         plan = src.layer_info
-        if callable(plan):
-            plan = plan()
         graph = graph if graph is not None else getattr(src, "onnx", None)
+        if prof is None:
+            prof = getattr(src, "profile", None)  # a bundle saved with a profile
     elif isinstance(src, (str, os.PathLike)) and Path(src).is_dir():
         plan, found = _folder(Path(src))
-        prof = prof or found
+        prof = found if prof is None else prof
     elif isinstance(src, (EnginePlan, Profile, str, os.PathLike, dict, list)):
         plan = as_plan(src)
     else:
@@ -299,8 +305,8 @@ def _folder(folder: Path) -> tuple[EnginePlan | Profile, Profile | None]:
     if not graphs:
         raise MappingError(f"folder {str(folder)!r} holds no *.graph.json layer information (trtexec "
                            f"--exportLayerInfo=engine.graph.json); pass the file itself instead.")
-    profiles = sorted(folder.glob(graphs[0].name.replace(".graph.json", ".profile.json")))
-    return as_plan(graphs[0]), (load_profile(profiles[0]) if profiles else None)
+    profile = folder / graphs[0].name.replace(".graph.json", ".profile.json")
+    return as_plan(graphs[0]), (load_profile(profile) if profile.is_file() else None)
 
 
 # ----------------------------------------------------------------------------- pairing
@@ -341,9 +347,8 @@ def _by_nodes(comp_a: list[LayerView], comp_b: list[LayerView]):
     """Groups of layers linked through common ONNX nodes; the layers left without a partner."""
     G = nx.Graph()
     for side, views in (("a", comp_a), ("b", comp_b)):
-        for i, v in enumerate(views):
-            G.add_node((side, i))
-            G.add_edges_from(((side, i), ("n", n)) for n in v.nodes)
+        G.add_nodes_from((side, i) for i in range(len(views)))
+        G.add_edges_from(((side, i), ("n", n)) for i, v in enumerate(views) for n in v.nodes)
     groups, left_a, left_b = [], [], []
     for component in nx.connected_components(G):
         a = sorted((comp_a[i] for s, i in component if s == "a"), key=lambda v: v.index)
@@ -368,7 +373,7 @@ def _structure_key(v: LayerView) -> tuple | None:
 
 def _by_structure(left_a: list[LayerView], left_b: list[LayerView]):
     """The k-th layer with a given structure key in A paired with the k-th in B."""
-    queues: dict[tuple, list[LayerView]] = defaultdict(list)
+    queues: dict[tuple, deque[LayerView]] = defaultdict(deque)
     for v in left_b:
         key = _structure_key(v)
         if key is not None:
@@ -378,7 +383,7 @@ def _by_structure(left_a: list[LayerView], left_b: list[LayerView]):
         key = _structure_key(v)
         queue = queues.get(key) if key is not None else None
         if queue:
-            partner = queue.pop(0)
+            partner = queue.popleft()
             used.add(id(partner))
             groups.append(_Group([v], [partner], "structure"))
         else:
@@ -388,13 +393,13 @@ def _by_structure(left_a: list[LayerView], left_b: list[LayerView]):
 
 def _by_name(ref_a: list[LayerView], ref_b: list[LayerView]):
     """Inserted layers of the same name in both engines."""
-    queues: dict[str, list[LayerView]] = defaultdict(list)
+    queues: dict[str, deque[LayerView]] = defaultdict(deque)
     for v in ref_b:
         queues[v.name].append(v)
     groups, rest_a, used = [], [], set()
     for v in ref_a:
         if queues.get(v.name):
-            partner = queues[v.name].pop(0)
+            partner = queues[v.name].popleft()
             used.add(id(partner))
             groups.append(_Group([v], [partner], "name"))
         else:
@@ -441,6 +446,8 @@ def _signature(v: LayerView) -> frozenset[str]:
 def _fusion_changed(g: _Group) -> bool:
     if len(g.a) != len(g.b):
         return True
+    if g.matched_by == "nodes" and len(g.a) == 1:
+        return g.a[0].kind != g.b[0].kind or set(g.a[0].nodes) != set(g.b[0].nodes)
     if g.matched_by == "nodes":
         return (Counter(frozenset(v.nodes) for v in g.a) != Counter(frozenset(v.nodes) for v in g.b)
                 or Counter(v.kind for v in g.a) != Counter(v.kind for v in g.b))
@@ -491,56 +498,3 @@ def _totals(views: list[LayerView]) -> SideTotals:
                       other_inserted=sum(v.is_inserted and v.kind != Kind.REFORMAT for v in views),
                       time_ms=sum(times) if times else None,
                       by_precision={p: (n, t) for p, (n, t) in by_precision.items()})
-
-
-# ----------------------------------------------------------------------------- picture
-_CHANGE_COLORS = {"same": "#b0b7bf", "time": "#f0a04b", "precision": "#5b8fd9", "fusion": "#9b59b6",
-                  "only A": "#d9534f", "only B": "#3fa66a"}
-
-
-def draw_comparison(cmp: EngineComparison, top: int = 40, figsize: tuple[float, float] | None = None,
-                    title: str | None = None) -> "Drawing":
-    """Mirrored bars, one line per group: A to the left, B to the right, coloured by what changed;
-    each bar ends with the precision its layers compute in."""
-    from ..draw import Drawing, new_figure
-
-    timed = all(t.time_ms is not None for t in cmp.totals)
-    rows = _rows_to_draw(cmp.rows, top, timed)
-    a_label, b_label = cmp.labels
-    fig = new_figure(figsize or (10, 1.2 + 0.28 * max(len(rows), 1)))
-    ax = fig.add_subplot(1, 1, 1)
-    ys = list(range(len(rows)))[::-1]
-    for y, r in zip(ys, rows):
-        color = _CHANGE_COLORS[r.change]
-        for sign, layers, t, p in ((-1, r.layers_a, r.time_a, r.precision_a), (1, r.layers_b, r.time_b, r.precision_b)):
-            if not layers:
-                continue
-            width = (t or 0.0) if timed else len(layers)
-            ax.barh(y, sign * width, color=color, edgecolor="white", height=0.8)
-            ax.text(sign * width, y, f" {p or '?'} ", va="center", ha="left" if sign > 0 else "right", fontsize=7)
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(ys, [shorten(r.label, 32) for r in rows], fontsize=7)
-    ax.xaxis.set_major_formatter(lambda x, _pos: f"{abs(x):g}")
-    what = "time per inference (ms)" if timed else "engine layers"
-    ax.set_xlabel(f"<- {a_label}   {what}   {b_label} ->")
-    limit = max([abs(b.get_width()) for b in ax.patches] or [1.0]) * 1.25
-    ax.set_xlim(-limit, limit)
-    used = dict.fromkeys(r.change for r in rows)
-    handles = [Patch(color=_CHANGE_COLORS[c], label=cmp._word(c)) for c in _CHANGE_COLORS if c in used]
-    if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize=7, title="changed", title_fontsize=7)
-    shown = "" if len(rows) == len(cmp.rows) else f" ({len(rows)} of {len(cmp.rows)} groups)"
-    ax.set_title(title or f"{a_label} vs {b_label}: {what} per group of ONNX nodes{shown}", fontsize=10)
-    return Drawing(fig, ax=ax, nodes=[r.label for r in rows], mode="comparison")
-
-
-def _rows_to_draw(rows: list[ComparedGroup], top: int, timed: bool) -> list[ComparedGroup]:
-    """At most ``top`` rows in engine order: the slowest when timed, else the changed ones first."""
-    if len(rows) <= top:
-        return list(rows)
-    if timed:
-        rank = sorted(rows, key=lambda r: -max(r.time_a or 0.0, r.time_b or 0.0))
-    else:
-        rank = sorted(rows, key=lambda r: (not r.changes, r.index))
-    keep = {r.index for r in rank[:top]}
-    return [r for r in rows if r.index in keep]

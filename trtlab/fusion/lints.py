@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import networkx as nx
 
@@ -100,7 +100,7 @@ class Lints:
     def to_dataframe(self):
         """The findings as a pandas DataFrame (needs pandas: ``pip install 'trtlab[reference]'``)."""
         pd = require("pandas", "Lints.to_dataframe()")
-        return pd.DataFrame([r.__dict__ for r in self.rows], columns=["severity", "code", "layer", "finding",
+        return pd.DataFrame([asdict(r) for r in self.rows], columns=["severity", "code", "layer", "finding",
                                                                       "evidence", "what_to_try"])
 
     def _repr_html_(self) -> str:
@@ -114,7 +114,7 @@ def lint(source: object, profile: object = None, *, reformat_pct: float = 5.0) -
     """The lints of an engine: a :class:`FusionReport`, an :class:`EnginePlan` or a path to layer
     information (times from ``profile``, a trtexec ``--exportProfile`` file or Profile).
     ``reformat_pct``: a reformat layer is reported when it takes more than this percent of the time."""
-    if not 0 <= float(reformat_pct) <= 100:
+    if isinstance(reformat_pct, bool) or not isinstance(reformat_pct, (int, float)) or not 0 <= reformat_pct <= 100:
         raise MappingError(f"reformat_pct {reformat_pct!r} must be a percentage between 0 and 100, e.g. 5.")
     with boundary(MappingError, "linting an engine", "check the layer information and profile files"):
         views, plan, graph = _read(source, profile)
@@ -285,15 +285,25 @@ def _int8_fallback(views: list[LayerView], near: _Neighbours) -> list[tuple[int,
 
 
 def _conv_channels(v: LayerView, graph: OnnxGraph | None) -> tuple[int | None, int | None, int, str] | None:
-    """(input channels per group, output channels, groups, source) of a convolution layer, or None."""
-    if graph is not None:
-        for n in v.nodes:
-            if n in graph.nx and graph.node(n).op_type in _CONV_OPS:
-                node = graph.node(n)
-                shape = graph.initializers.get(node.inputs[1]) if len(node.inputs) > 1 else None
-                if shape and len(shape) >= 2 and all(isinstance(d, int) for d in shape[:2]):
-                    k, c = (shape[1], shape[0]) if node.op_type == "ConvTranspose" else (shape[0], shape[1])
-                    return c, k, int(node.attributes.get("group", 1) or 1), f"weights of ONNX node {n}"
+    """(input channels per group, output channels, groups, source) of a convolution layer, or None:
+    from the convolution's weights in the ONNX model when there is one, else the layer's tensors."""
+    return (_channels_from_onnx(v, graph) if graph is not None else None) or _channels_from_layer(v)
+
+
+def _channels_from_onnx(v: LayerView, graph: OnnxGraph) -> tuple[int, int, int, str] | None:
+    for n in v.nodes:
+        if n not in graph.nx or graph.node(n).op_type not in _CONV_OPS:
+            continue
+        node = graph.node(n)
+        shape = graph.initializers.get(node.inputs[1]) if len(node.inputs) > 1 else None
+        if shape and len(shape) >= 2 and all(isinstance(d, int) for d in shape[:2]):
+            # Conv weights are (out, in/group, ...); ConvTranspose weights (in, out/group, ...)
+            k, c = (shape[1], shape[0]) if node.op_type == "ConvTranspose" else (shape[0], shape[1])
+            return c, k, int(node.attributes.get("group", 1) or 1), f"weights of ONNX node {n}"
+    return None
+
+
+def _channels_from_layer(v: LayerView) -> tuple[int | None, int | None, int, str] | None:
     layer = v.layer
     is_conv = bool(set(v.main_ops) & _CONV_OPS) or (not v.main_ops and layer is not None
                                                      and layer.raw.get("ParameterType") == "Convolution")
@@ -319,27 +329,29 @@ def _channels(views: list[LayerView], graph: OnnxGraph | None, near: _Neighbours
             continue
         c, k, _, source = found
         m = CHANNEL_MULTIPLE[v.precision]
-        bad = [(what, n) for what, n in (("input", c), ("output", k)) if n and n % m]
-        if not bad:
-            continue
-        first_layer = bad == [("input", c)] and c <= 4 and near.reads_network_input(v)
-        padded = ", ".join(f"{what} channels {n} (padded to {math.ceil(n / m) * m}: "
-                           f"{1 - n / (math.ceil(n / m) * m):.0%} of that work is padding)" for what, n in bad)
-        best = " (32 is best: INT8 kernels use a 32-channel layout)" if v.precision == "INT8" else ""
-        if first_layer:
-            advice = (f"Usual for the first layer, which reads an image with {c} colour channels: TensorRT has "
-                      f"dedicated first-layer kernels and pads the rest. Nothing to do unless this layer is slow; "
-                      f"an input padded to {m} channels (zeros) avoids the padding step.")
-        else:
-            advice = (f"{v.precision} Tensor Core kernels work on groups of {m} channels{best}; other counts are "
-                      f"padded, wasting work, or fall back to slower kernels and add reformats. Choose layer widths "
-                      f"that are multiples of {m} when designing or pruning the network (e.g. 24 -> 32), or pad "
-                      f"the weights with zero channels before export.")
-        out.append((v.index, Lint(
-            layer=v.name, finding=f"convolution channels not a multiple of {m} for {v.precision}",
-            evidence=f"{padded}; from {source}", what_to_try=advice,
-            severity="info" if first_layer else "warning", code="channels")))
+        bad = [(what, n) for what, n in (("input", c), ("output", k)) if isinstance(n, int) and n > 0 and n % m]
+        if bad:
+            first_layer = bad == [("input", c)] and c <= 4 and near.reads_network_input(v)
+            out.append((v.index, _channel_lint(v, bad, m, source, first_layer)))
     return out
+
+
+def _channel_lint(v: LayerView, bad: list[tuple[str, int]], m: int, source: str, first_layer: bool) -> Lint:
+    padded = ", ".join(f"{what} channels {n} (padded to {math.ceil(n / m) * m}: "
+                       f"{1 - n / (math.ceil(n / m) * m):.0%} of that work is padding)" for what, n in bad)
+    if first_layer:
+        advice = (f"Usual for the first layer, which reads an image with {bad[0][1]} colour channels: TensorRT "
+                  f"has dedicated first-layer kernels and pads the rest. Nothing to do unless this layer is slow; "
+                  f"an input padded to {m} channels (zeros) avoids the padding step.")
+    else:
+        best = " (32 is best: INT8 kernels use a 32-channel layout)" if v.precision == "INT8" else ""
+        advice = (f"{v.precision} Tensor Core kernels work on groups of {m} channels{best}; other counts are "
+                  f"padded, wasting work, or fall back to slower kernels and add reformats. Choose layer widths "
+                  f"that are multiples of {m} when designing or pruning the network (e.g. 24 -> 32), or pad "
+                  f"the weights with zero channels before export.")
+    return Lint(layer=v.name, finding=f"convolution channels not a multiple of {m} for {v.precision}",
+                evidence=f"{padded}; from {source}", what_to_try=advice,
+                severity="info" if first_layer else "warning", code="channels")
 
 
 def _qdq_unfolded(views: list[LayerView], near: _Neighbours) -> list[tuple[int, Lint]]:
@@ -347,28 +359,10 @@ def _qdq_unfolded(views: list[LayerView], near: _Neighbours) -> list[tuple[int, 
     for v in views:
         if v.is_inserted or not is_qdq_only(v):
             continue
-        ops = set(v.known_ops)
         before, after = near.of(v, False), near.of(v, True)
-        timing = "" if v.time_ms is None else f"{v.time_ms:.4f} ms" + ("" if v.share is None else f" ({v.share:.1%})") + "; "
-        io = ""
-        if v.layer is not None and v.layer.inputs and v.layer.outputs:
-            io = f"converts {_tensor_word(v.layer.inputs[0])} -> {_tensor_word(v.layer.outputs[0])}; "
-        context = "; ".join(part for part in (
-            ("after " + ", ".join(_describe(w) for w in before[:2])) if before else "",
-            ("before " + ", ".join(_describe(w) for w in after[:2])) if after else "") if part)
-        evidence = f"{timing}{io}{context}".rstrip("; ")
-        if "DequantizeLinear" in ops:
-            pair = "QuantizeLinear" in ops
-            out.append((v.index, Lint(
-                layer=v.name, severity="warning", code="qdq-unfolded",
-                finding=("a Q/DQ pair runs as a layer of its own: it quantizes and dequantizes again"
-                         if pair else "a DequantizeLinear runs as a layer of its own"),
-                evidence=evidence,
-                what_to_try=("TensorRT folds a DequantizeLinear into the layer that consumes it when that layer has "
-                             "an INT8 kernel. Here it could not: the consumer has no INT8 implementation, or the "
-                             "DQ feeds several consumers. Move the Q/DQ pair to the input of an op that can run "
-                             "INT8 (convolution, matrix multiply, pooling, add) or remove it; a Q/DQ pair that stays "
-                             "unfused only loses precision and costs time."))))
+        evidence = _qdq_evidence(v, before, after)
+        if "DequantizeLinear" in v.known_ops:
+            out.append((v.index, _dequantize_lint(v, evidence)))
         elif before or not near.reads_network_input(v):
             out.append((v.index, Lint(
                 layer=v.name, severity="warning", code="qdq-unfolded",
@@ -377,12 +371,39 @@ def _qdq_unfolded(views: list[LayerView], near: _Neighbours) -> list[tuple[int, 
         else:
             out.append((v.index, Lint(
                 layer=v.name, severity="info", code="qdq-unfolded",
-                finding="the network input is quantized by a layer of its own",
-                evidence=evidence,
+                finding="the network input is quantized by a layer of its own", evidence=evidence,
                 what_to_try=("Expected: the input arrives in FP32/FP16 and must be converted to INT8 once. "
                              "Feeding INT8 input (trtexec --inputIOFormats=int8:chw4 with the model's input "
                              "scale) removes this pass when the caller can provide quantized data."))))
     return out
+
+
+def _qdq_evidence(v: LayerView, before: list[LayerView], after: list[LayerView]) -> str:
+    """Time, conversion and neighbours of a Q/DQ layer."""
+    parts = []
+    if v.time_ms is not None:
+        parts.append(f"{v.time_ms:.4f} ms" + ("" if v.share is None else f" ({v.share:.1%})"))
+    if v.layer is not None and v.layer.inputs and v.layer.outputs:
+        parts.append(f"converts {_tensor_word(v.layer.inputs[0])} -> {_tensor_word(v.layer.outputs[0])}")
+    if before:
+        parts.append("after " + ", ".join(_describe(w) for w in before[:2]))
+    if after:
+        parts.append("before " + ", ".join(_describe(w) for w in after[:2]))
+    return "; ".join(parts)
+
+
+def _dequantize_lint(v: LayerView, evidence: str) -> Lint:
+    pair = "QuantizeLinear" in v.known_ops
+    return Lint(
+        layer=v.name, severity="warning", code="qdq-unfolded",
+        finding=("a Q/DQ pair runs as a layer of its own: it quantizes and dequantizes again"
+                 if pair else "a DequantizeLinear runs as a layer of its own"),
+        evidence=evidence,
+        what_to_try=("TensorRT folds a DequantizeLinear into the layer that consumes it when that layer has an "
+                     "INT8 kernel. Here it could not: the consumer has no INT8 implementation, or the DQ feeds "
+                     "several consumers. Move the Q/DQ pair to the input of an op that can run INT8 (convolution, "
+                     "matrix multiply, pooling, add) or remove it; a Q/DQ pair that stays unfused only loses "
+                     "precision and costs time."))
 
 
 def _quantize_advice(producer: LayerView | None) -> str:

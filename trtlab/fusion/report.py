@@ -346,9 +346,9 @@ class FusionReport:
 
     def view(self, mode: str = "side-by-side", **kw):
         """Interactive before/after view, linked: click an engine layer and its ONNX nodes light
-        up, click an ONNX node and its engine layer does; hover for details. ``mode="stages"``
-        (with ``focus=`` regex) shows ONNX -> vertical -> horizontal fusion as three linked
-        panels. The widget's ``selected_layer`` / ``highlighted_nodes`` hold the selection.
+        up, click an ONNX node and its engine layer does; hover for details. ``focus=`` (regex or
+        ONNX node names) keeps part of the network; ``mode="stages"`` shows ONNX -> vertical ->
+        horizontal fusion as three linked panels. The widget's ``selected_layer`` / ``highlighted_nodes`` hold the selection.
         Needs anywidget (the ``notebook`` extra); ``.view().save_html(path)`` writes an offline page."""
         from ..view import view
 

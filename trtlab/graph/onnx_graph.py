@@ -280,6 +280,6 @@ class OnnxGraph:
         ``.view().save_html(path)`` for one offline HTML file. Keywords: ``blocks`` (name-prefix
         boxes that collapse), ``height``, ``color_by``, ``select``. Needs anywidget (the
         ``notebook`` extra); ``draw()`` is the static picture."""
-        from ..view import view
+        from ..view import view  # trtlab.view imports trtlab.graph: imported here, not at the top
 
         return view(self, **kw)

@@ -42,7 +42,7 @@ def view_data(obj, **kw) -> dict:
             return stages_view_data(obj, **kw)
         if mode != "side-by-side":
             raise ConfigError(f"mode={mode!r} is not one of 'side-by-side', 'stages'")
-        return report_view_data(obj)
+        return report_view_data(obj, **kw)
     raise ConfigError(f"cannot view a {type(obj).__name__}; pass an OnnxGraph, EnginePlan or FusionReport")
 
 

@@ -24,35 +24,24 @@ from collections.abc import Hashable, Iterable
 import networkx as nx
 
 from ..draw import compute_layout, op_color
+from ..draw.contract import prefix_blocks
+from ..draw.engine_view import PRECISION_COLORS as STATIC_PRECISION_COLORS
+from ..draw.fusion_style import _KIND_MEANING
+from ..draw.fusion_style import KIND_COLORS as STATIC_KIND_COLORS
 
 __all__ = ["KIND_COLORS", "PRECISION_COLORS", "positions", "node_width", "shorten", "tensor_text",
-           "kind_mode", "precision_mode", "op_mode", "HEAT_MODE", "OTHER"]
+           "kind_mode", "precision_mode", "op_mode", "HEAT_MODE", "OTHER", "name_blocks", "block_groups",
+           "BLOCKS_ABOVE"]
 
-# one colour per fusion kind; inserted layers (reformat, sync) grey, nodes without a layer white
-KIND_COLORS = {
-    "vertical": "#4c72b0",
-    "horizontal": "#dd8452",
-    "pointwise": "#55a868",
-    "myelin": "#8172b3",
-    "single": "#64b5cd",
-    "reformat": "#a0a0a0",
-    "sync": "#d0d0d0",
-    "no layer": "#ffffff",
-}
-PRECISION_COLORS = {
-    "FP32": "#4c72b0",
-    "TF32": "#64b5cd",
-    "FP16": "#55a868",
-    "BF16": "#8c8c3a",
-    "INT8": "#dd8452",
-    "FP8": "#c44e52",
-    "INT4": "#8172b3",
-    "INT32": "#937860",
-    "INT64": "#da8bc3",
-    "BOOL": "#8c8c8c",
-}
+# the static pictures' colours (trtlab.draw), so a kind or a precision looks the same everywhere
+KIND_COLORS = {**STATIC_KIND_COLORS, "no layer": "#ffffff"}
+KIND_LABELS = {**_KIND_MEANING, "sync": "stream sync (signal/wait)", "no layer": "no engine layer (folded or eliminated)"}
+PRECISION_COLORS = STATIC_PRECISION_COLORS
 OTHER = "#e8e8e8"
 HEAT_MODE = {"attr": "heat", "heat": True, "label": "share of engine time"}
+
+# above this many nodes a panel groups nodes into collapsible name-prefix blocks (when names have them)
+BLOCKS_ABOVE = 300
 
 # pixels per layout unit: across a layer (node spacing) and between layers
 _DX = 150.0
@@ -87,9 +76,10 @@ def tensor_text(name: str, shape, dtype, fmt=None) -> str:
 
 def kind_mode(kinds: Iterable[str]) -> dict:
     """Colour mode for fusion kinds, listing only the kinds present (in KIND_COLORS' order)."""
-    present = set(kinds)
+    present = {str(k) for k in kinds}
     return {"attr": "kind", "label": "fusion kind",
-            "palette": {k: c for k, c in KIND_COLORS.items() if k in present}}
+            "palette": {k: c for k, c in KIND_COLORS.items() if k in present},
+            "labels": {k: KIND_LABELS.get(k, k) for k in KIND_COLORS if k in present}}
 
 
 def precision_mode(precisions: Iterable[str | None]) -> dict:
@@ -101,3 +91,18 @@ def precision_mode(precisions: Iterable[str | None]) -> dict:
 
 def op_mode(op_types: Iterable[str]) -> dict:
     return {"attr": "op", "label": "op type", "palette": {op: op_color(op) for op in sorted(set(op_types))}}
+
+
+def name_blocks(names: Iterable[Hashable], blocks: bool | None) -> dict:
+    """Node -> name-prefix block (``layer1/``) for collapsible boxes; ``blocks`` None: only above
+    ``BLOCKS_ABOVE`` nodes; {} when the names have no such structure."""
+    names = list(names)
+    if blocks is False or (blocks is None and len(names) <= BLOCKS_ABOVE):
+        return {}
+    return prefix_blocks(names) or {}
+
+
+def block_groups(panel_id: str, block_of: dict) -> list[dict]:
+    """The panel's group records of ``block_of``'s blocks (ids ``panel:block:prefix/``)."""
+    return [{"id": f"{panel_id}:block:{b}", "label": b, "kind": "block", "collapsible": True}
+            for b in sorted(set(block_of.values()))]

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..engine.names import parse_layer_name
-from .data import HEAT_MODE, kind_mode, node_width, positions, precision_mode, shorten, tensor_text
+from ..draw.fusion_style import left_out_clause
+from .data import (HEAT_MODE, block_groups, kind_mode, name_blocks, node_width, positions, precision_mode, shorten,
+                   tensor_text)
 
 __all__ = ["plan_view_data", "plan_panel", "layer_kind", "shown_layers"]
 
 
 def layer_kind(layer) -> str:
-    """Fusion kind of an engine layer read from its name and flags."""
-    if layer.is_sync:
-        return "sync"
-    if layer.is_reformat:
-        return "reformat"
-    return parse_layer_name(layer.base_name).kind
+    """Fusion kind of an engine layer, as a plain word. A layer whose name is one node but whose
+    metadata lists several ONNX nodes (TensorRT for RTX names a fused Conv+Relu after its Conv)
+    is a vertical fusion, as the fusion report maps it."""
+    if str(layer.kind) == "single" and len(set(layer.onnx_nodes_from_metadata)) > 1:
+        return "vertical"
+    return str(layer.kind)
 
 
 def shown_layers(plan) -> list:
@@ -49,7 +50,8 @@ def _details(layer, kind: str, timing) -> list[list[str]]:
     rows = [["name", layer.name], ["kind", kind], ["layer type", layer.layer_type or "?"]]
     if timing is not None:
         rows.append(["time", f"{timing[0]:.4f} ms ({timing[1]:.1%} of the engine)"])
-    rows += [["precision", layer.precision or "?"], ["tactic", layer.tactic or "?"],
+    rows += [["precision", f"computes in {layer.compute_precision or '?'}, writes {layer.precision or '?'}"],
+             ["tactic", layer.tactic or "?"],
              ["inputs", _tensors(layer.inputs)], ["outputs", _tensors(layer.outputs)]]
     if layer.onnx_nodes_from_metadata:
         rows.append(["ONNX nodes (metadata)", ", ".join(layer.onnx_nodes_from_metadata)])
@@ -70,8 +72,9 @@ def _edge_text(G: nx.DiGraph, u, v, outputs: dict) -> str:
 
 
 def plan_panel(plan, profile=None, *, panel_id: str = "engine", title: str | None = None,
-               extra=None) -> dict:
-    """The engine panel: one node per shown layer, edges through tensors.
+               extra=None, blocks: bool | None = None) -> dict:
+    """The engine panel: one node per shown layer, edges through tensors; ``blocks`` groups the
+    layers by name prefix into collapsible boxes (None: above ``BLOCKS_ABOVE`` layers).
 
     ``extra(layer) -> dict`` may add or override node fields (the fusion view adds links,
     ONNX-derived kinds and patterns).
@@ -83,6 +86,7 @@ def plan_panel(plan, profile=None, *, panel_id: str = "engine", title: str | Non
     timing = _times(plan, profile)
     top = max((s for _, s in timing.values()), default=0.0) or 1.0
     outputs = {(layer.uid, t.name): t for layer in layers for t in layer.outputs}
+    block_of = name_blocks((layer.uid for layer in layers), blocks)
     nodes = []
     for layer in layers:
         kind = layer_kind(layer)
@@ -92,37 +96,33 @@ def plan_panel(plan, profile=None, *, panel_id: str = "engine", title: str | Non
         x, y = pos[layer.uid]
         node = {"id": f"{panel_id}:{layer.uid}", "name": layer.name, "role": "layer", "label": label,
                 "x": x, "y": y, "w": node_width(label), "op": layer.layer_type or "?", "kind": kind,
-                "precision": layer.precision, "heat": round(t[1] / top, 4) if t else None,
-                "parent": None, "links": [], "details": _details(layer, more.get("kind", kind), t)}
+                "precision": layer.compute_precision, "heat": round(t[1] / top, 4) if t else None,
+                "parent": f"{panel_id}:block:{block_of[layer.uid]}" if layer.uid in block_of else None,
+                "links": [], "details": _details(layer, more.get("kind", kind), t)}
         node.update(more)
         nodes.append(node)
     edges = [{"source": f"{panel_id}:{u}", "target": f"{panel_id}:{v}", "label": _edge_text(G, u, v, outputs)}
              for u, v in G.edges]
     return {"id": panel_id, "title": title or f"engine: {len(nodes)} layers", "nodes": nodes,
-            "edges": edges, "groups": []}
+            "edges": edges, "groups": block_groups(panel_id, block_of)}
 
 
 def left_out_note(plan) -> str:
-    """What the engine view does not draw, and why, in one sentence (empty when nothing)."""
+    """What the engine view does not draw, in the words of the static pictures ("" for nothing)."""
     n_sync = sum(layer.is_sync for layer in plan.layers)
     n_other_profiles = len(plan.layers) - n_sync - len(shown_layers(plan))
-    parts = []
-    if n_sync:
-        parts.append(f"{n_sync} sync layers (stream signal/wait of TensorRT for RTX: no tensors, no kernel)")
-    if n_other_profiles > 0:
-        parts.append(f"{n_other_profiles} copies of layers for the other shape profiles")
-    return ("Not drawn: " + " and ".join(parts) + ".") if parts else ""
+    return left_out_clause(n_sync, n_other_profiles).lstrip(". ")
 
 
-def plan_view_data(plan, profile=None) -> dict:
+def plan_view_data(plan, profile=None, *, blocks: bool | None = None) -> dict:
     """View data of an EnginePlan (see :mod:`trtlab.view.data`), coloured by kind, time or precision."""
-    panel = plan_panel(plan, profile)
+    panel = plan_panel(plan, profile, blocks=blocks)
     nodes = panel["nodes"]
     modes = {"kind": kind_mode(n["kind"] for n in nodes),
              "precision": precision_mode(n["precision"] for n in nodes)}
     if profile is not None:
         modes["time"] = HEAT_MODE
     note = left_out_note(plan)
-    title = f"engine plan: {len(plan.layers)} layers, {len(nodes)} drawn"
-    panel["title"] = title
+    title = plan.counts().sentence()
+    panel["title"] = f"engine: {len(nodes)} layers drawn"
     return {"title": title, "panels": [panel], "color_modes": modes, "color_by": "kind", "legend_note": note}

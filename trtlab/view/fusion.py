@@ -8,18 +8,10 @@ panel; Myelin boxes can be collapsed to one node.
 
 from __future__ import annotations
 
-from collections import Counter
-
+from ..draw.fusion_graphs import engine_graph, focus_nodes, is_pseudo, junctions, shown_layers, unit_graph, with_io
+from ..draw.fusion_style import count_sentence, pseudo_label
 from ..fusion.patterns import short_pattern
-from ..draw.fusion_graphs import engine_graph
-from ..draw.fusion_graphs import focus_nodes as _focus_nodes
-from ..draw.fusion_graphs import is_pseudo as _is_pseudo
-from ..draw.fusion_graphs import junctions as _junctions
-from ..draw.fusion_graphs import shown_layers as _shown
-from ..draw.fusion_graphs import unit_graph as _quotient
-from ..draw.fusion_graphs import with_io as _augment
-from ..draw.fusion_style import pseudo_label as _pseudo_label
-from .data import HEAT_MODE, kind_mode, node_width, op_mode, positions, precision_mode, shorten
+from .data import HEAT_MODE, kind_mode, node_width, op_mode, positions, precision_mode, shorten, tensor_text
 from .onnx import onnx_panel
 
 __all__ = ["report_view_data", "stages_view_data", "fusion_title"]
@@ -30,17 +22,15 @@ def _fmt_ms(ms) -> str:
 
 
 def _layer_details(r) -> list[list[str]]:
-    rows = [["name", r.name], ["kind", r.kind], ["pattern", r.pattern or "-"], ["layer type", r.layer_type or "?"]]
+    rows = [["name", r.name], ["kind", str(r.kind)], ["pattern", r.pattern or "-"], ["layer type", r.layer_type or "?"]]
     if r.time_ms is not None:
         share = f" ({r.share:.1%} of the engine)" if r.share is not None else ""
         rows.append(["time", _fmt_ms(r.time_ms) + share])
-    rows += [["precision", r.precision or "?"], ["tactic", r.tactic or "?"], ["format", r.format or "?"]]
+    rows += [["precision", r.compute_precision or r.precision or "?"], ["tactic", r.tactic or "?"], ["format", r.format or "?"]]
     layer = r.layer
     if layer is not None:
-        rows.append(["inputs", "\n".join(f"{t.name} {list(t.shape) if t.shape else ''} {t.dtype or ''} {t.format or ''}"
-                                         for t in layer.inputs) or "-"])
-        rows.append(["outputs", "\n".join(f"{t.name} {list(t.shape) if t.shape else ''} {t.dtype or ''} {t.format or ''}"
-                                          for t in layer.outputs) or "-"])
+        for what, tensors in (("inputs", layer.inputs), ("outputs", layer.outputs)):
+            rows.append([what, "\n".join(tensor_text(t.name, t.shape, t.dtype, t.format) for t in tensors) or "-"])
     rows.append(["ONNX nodes", ", ".join(r.onnx_nodes) or "none (inserted by TensorRT)"])
     if r.note:
         rows.append(["note", r.note])
@@ -48,29 +38,23 @@ def _layer_details(r) -> list[list[str]]:
 
 
 def _layer_label(r) -> str:
-    head = r.short if r.kind not in ("reformat", "sync") and r.short else (r.layer_type or r.kind)
+    head = r.short if r.kind not in ("reformat", "sync") and r.short else (r.layer_type or str(r.kind))
     return f"{shorten(head, 18)}\n{shorten(r.name)}"
 
 
 def fusion_title(report) -> str:
-    """One line: what the two panels count, and what the engine panel leaves out."""
-    n_onnx = len(report.onnx_graph.nx)
-    kinds = Counter(r.kind for r in report.layers)
-    sync = kinds.get("sync", 0)
-    head = f"{report.onnx_graph.name or 'model'}: {n_onnx} ONNX nodes \u2192 {len(report.layers)} engine layers"
-    if sync:
-        head += f" ({sync} of them sync layers of TensorRT for RTX, not drawn: no tensors, no kernel)"
-    return head
+    """The ONNX node count and the engine's layer counts in the summary's words, and what is not drawn."""
+    return f"{report.onnx_graph.name or 'model'}: {len(report.onnx_graph.nx)} ONNX nodes \u2192 {count_sentence(report)}"
 
 
-def _engine_panel(report) -> dict:
-    E = engine_graph(report)
+def _engine_panel(report, focus=None) -> dict:
+    E = engine_graph(report, focus)
     pos = positions(E)
     nodes = []
     for v in E:
         x, y = pos[v]
-        if _is_pseudo(v):
-            label = _pseudo_label(v)
+        if is_pseudo(v):
+            label = pseudo_label(v)
             nodes.append({"id": f"engine:{v[0]}:{v[1]}", "name": str(v[1]), "role": "io", "label": label,
                           "x": x, "y": y, "w": node_width(label), "op": "io", "kind": None, "precision": None,
                           "heat": None, "parent": None, "links": [], "details": [["tensor", v[1]]]})
@@ -78,13 +62,13 @@ def _engine_panel(report) -> dict:
         r = report.layers[v]
         label = _layer_label(r)
         nodes.append({"id": f"engine:L{r.index}", "name": r.name, "role": "layer", "label": label,
-                      "x": x, "y": y, "w": node_width(label), "op": r.layer_type or r.kind, "kind": r.kind,
-                      "precision": r.precision, "heat": r.share, "parent": None,
+                      "x": x, "y": y, "w": node_width(label), "op": r.layer_type or str(r.kind), "kind": str(r.kind),
+                      "precision": r.compute_precision, "heat": r.share, "parent": None,
                       "links": [f"onnx:{n}" for n in r.onnx_nodes], "details": _layer_details(r)})
     index = {n["id"]: n for n in nodes}
 
     def node_id(v) -> str:
-        return f"engine:{v[0]}:{v[1]}" if _is_pseudo(v) else f"engine:L{v}"
+        return f"engine:{v[0]}:{v[1]}" if is_pseudo(v) else f"engine:L{v}"
 
     edges = [{"source": node_id(u), "target": node_id(v), "label": _engine_edge_label(report, u, v)}
              for u, v in E.edges if node_id(u) in index and node_id(v) in index]
@@ -96,24 +80,24 @@ def _engine_panel(report) -> dict:
 
 
 def _engine_edge_label(report, u, v) -> str:
-    if _is_pseudo(u) or _is_pseudo(v):
+    if is_pseudo(u) or is_pseudo(v):
         return ""
     a, b = report.layers[u].layer, report.layers[v].layer
     if a is None or b is None:
         return ""
     reads = {t.name for t in b.inputs}
-    return "\n".join(f"{t.name} {list(t.shape) if t.shape else ''} {t.dtype or ''} {t.format or ''}".strip()
-                     for t in a.outputs if t.name in reads)
+    return "\n".join(tensor_text(t.name, t.shape, t.dtype, t.format) for t in a.outputs if t.name in reads)
 
 
-def _onnx_side(report) -> dict:
-    panel = onnx_panel(report.onnx_graph, panel_id="onnx", blocks=False)
-    shown = _shown(report)
+def _onnx_side(report, keep: set | None = None) -> dict:
+    graph = report.onnx_graph if keep is None else report.onnx_graph.subgraph(keep)
+    panel = onnx_panel(graph, panel_id="onnx", blocks=False)
+    shown = shown_layers(report)
     groups = []
     for r in report.layers:
-        if r.index in shown and len(r.onnx_nodes) > 1:
+        if r.index in shown and len(r.onnx_nodes) > 1 and (keep is None or keep.intersection(r.onnx_nodes)):
             groups.append({"id": f"onnx:group:L{r.index}", "label": f"{r.short or r.kind}: {shorten(r.name, 40)}",
-                           "kind": r.kind, "collapsible": True})
+                           "kind": str(r.kind), "collapsible": True})
     grouped = {g["id"] for g in groups}
     vanished = {v.name: v.reason for v in report.vanished}
     for node in panel["nodes"]:
@@ -122,7 +106,7 @@ def _onnx_side(report) -> dict:
         node["links"] = [f"engine:L{r.index}" for r in layers]
         if layers:
             r = layers[0]
-            node["kind"], node["precision"] = r.kind, r.precision
+            node["kind"], node["precision"] = str(r.kind), r.compute_precision
             parent = f"onnx:group:L{r.index}"
             node["parent"] = parent if parent in grouped else None
             node["details"].append(["engine layer", r.name])
@@ -134,10 +118,15 @@ def _onnx_side(report) -> dict:
     return panel
 
 
-def report_view_data(report) -> dict:
-    """View data of a FusionReport: ONNX panel | engine panel, linked (see :mod:`trtlab.view.data`)."""
-    left = _onnx_side(report)
-    right = _engine_panel(report)
+def report_view_data(report, focus=None) -> dict:
+    """View data of a FusionReport: ONNX panel | engine panel, linked (see :mod:`trtlab.view.data`).
+    ``focus`` (regex or node names) keeps part of the network: those ONNX nodes, their layers."""
+    keep = None if focus is None else focus_nodes(report, focus)
+    left = _onnx_side(report, keep)
+    right = _engine_panel(report, focus)
+    ids = {n["id"] for n in left["nodes"] + right["nodes"]}
+    for n in left["nodes"] + right["nodes"]:
+        n["links"] = [i for i in n["links"] if i in ids]
     n_layers = sum(1 for n in right["nodes"] if n["role"] == "layer")
     right["title"] = f"after: {n_layers} engine layers drawn"
     nodes = left["nodes"] + right["nodes"]
@@ -155,10 +144,10 @@ def stages_view_data(report, focus=None) -> dict:
     """The three-stage lesson as linked panels: ONNX nodes, after vertical fusion (one unit per
     branch of a horizontal layer), after horizontal fusion (one node per engine layer), for the
     ONNX nodes matching ``focus`` (regex or list of names; None: the whole network)."""
-    keep = _focus_nodes(report, focus)
-    A = _augment(report, keep)
+    keep = focus_nodes(report, focus)
+    A = with_io(report, keep)
     graph = report.onnx_graph
-    shown = _shown(report)
+    shown = shown_layers(report)
     unit_v, unit_h, vinfo = {}, {}, {}
     for r in report.layers:
         if r.kind in ("reformat", "sync") or r.index not in shown or not any(n in keep for n in r.onnx_nodes):
@@ -170,8 +159,8 @@ def stages_view_data(report, focus=None) -> dict:
             vinfo[(r.index, b)] = (r, members)
         for n in r.onnx_nodes:
             unit_h[n] = r.index
-    junctions = _junctions(report, A)
-    V, H = _quotient(A, unit_v, junctions), _quotient(A, unit_h, junctions)
+    kept = junctions(report, A)
+    V, H = unit_graph(A, unit_v, kept), unit_graph(A, unit_h, kept)
     p0 = _stage_panel("s0", A, lambda v: _onnx_unit(report, v))
     p1 = _stage_panel("s1", V, lambda u: _branch_unit(report, u, vinfo))
     p2 = _stage_panel("s2", H, lambda i: _layer_unit(report.layers[i]))
@@ -190,7 +179,7 @@ def stages_view_data(report, focus=None) -> dict:
 
 
 def _unit_id(panel_id: str, v) -> str:
-    if _is_pseudo(v):
+    if is_pseudo(v):
         return f"{panel_id}:{v[0]}:{v[1]}"
     if isinstance(v, tuple):
         return f"{panel_id}:{v[0]}.{v[1]}"
@@ -201,7 +190,7 @@ def _onnx_unit(report, v) -> dict:
     info = report.onnx_graph.nx.nodes[v]["info"]
     layer = report.layer_of(v)
     return {"name": v, "role": "onnx", "label": f"{info.op_type}\n{shorten(v)}", "op": info.op_type,
-            "kind": layer.kind if layer else "no layer",
+            "kind": str(layer.kind) if layer else "no layer",
             "details": [["name", v], ["op type", info.op_type], ["engine layer", layer.name if layer else "none"]]}
 
 
@@ -215,8 +204,8 @@ def _branch_unit(report, u, vinfo) -> dict:
 
 
 def _layer_unit(r) -> dict:
-    return {"name": r.name, "role": "layer", "label": _layer_label(r), "op": r.layer_type or r.kind,
-            "kind": r.kind, "details": _layer_details(r)}
+    return {"name": r.name, "role": "layer", "label": _layer_label(r), "op": r.layer_type or str(r.kind),
+            "kind": str(r.kind), "details": _layer_details(r)}
 
 
 def _stage_panel(panel_id: str, Q, describe) -> dict:
@@ -224,8 +213,8 @@ def _stage_panel(panel_id: str, Q, describe) -> dict:
     pos = positions(Q)
     nodes = []
     for v in Q:
-        if _is_pseudo(v):
-            d = {"name": str(v[1]), "role": "io", "label": _pseudo_label(v), "op": "io", "kind": None,
+        if is_pseudo(v):
+            d = {"name": str(v[1]), "role": "io", "label": pseudo_label(v), "op": "io", "kind": None,
                  "details": [["tensor", str(v[1])]]}
         else:
             d = describe(v)
@@ -256,7 +245,7 @@ def _link_stages(p0: dict, p1: dict, p2: dict, unit_v: dict, unit_h: dict) -> No
     """Links between the stages: an ONNX node, its vertical unit and its engine layer."""
     for node in p0["nodes"]:
         v = node["key"]
-        if _is_pseudo(v) or v not in unit_h:
+        if is_pseudo(v) or v not in unit_h:
             continue
         ids = [_unit_id("s1", unit_v[v]), _unit_id("s2", unit_h[v])]
         node["links"] = ids

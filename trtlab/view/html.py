@@ -60,10 +60,18 @@ def _script_safe(text: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.I)
 
 
-def standalone_html(data: dict, *, title: str | None = None, height: int = 640, color_by: str | None = None) -> str:
-    """One HTML page holding the library, the view and ``data``; opens from file:// offline."""
+RENDERERS = ("auto", "canvas", "webgl")
+
+
+def standalone_html(data: dict, *, title: str | None = None, height: int = 640, color_by: str | None = None,
+                    renderer: str = "auto") -> str:
+    """One HTML page holding the library, the view and ``data``; opens from file:// offline.
+
+    ``renderer``: Cytoscape.js's ``"canvas"`` renderer, its ``"webgl"`` mode, or ``"auto"``."""
+    if renderer not in RENDERERS:
+        raise ConfigError(f"renderer={renderer!r} is not one of {', '.join(RENDERERS)}")
     state = {"data": data, "height": int(height), "color_by": color_by or data.get("color_by", ""),
-             "selected": "", "selected_layer": "", "highlighted_nodes": []}
+             "selected": "", "selected_layer": "", "highlighted_nodes": [], "renderer": renderer}
     module = bundle().replace(_MODULE_EXPORT, "")
     state_json = json.dumps(state, separators=(",", ":")).replace("</", "<\\/")
     page_title = _html.escape(title or data.get("title") or "trtlab view")

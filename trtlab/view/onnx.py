@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..draw.contract import prefix_blocks
-from .data import node_width, op_mode, positions, shorten, tensor_text
+from .data import block_groups, name_blocks, node_width, op_mode, positions, shorten, tensor_text
 
 __all__ = ["onnx_view_data", "onnx_panel"]
-
-# above this many nodes a view groups nodes into collapsible name-prefix blocks (when names have them)
-BLOCKS_ABOVE = 300
-
 
 def _details(info) -> list[list[str]]:
     rows = [["name", info.name], ["op type", info.op_type]]
@@ -30,22 +25,16 @@ def _edge_label(G: nx.DiGraph, u, v) -> str:
     return "\n".join(tensor_text(t.name, t.shape, t.dtype) for t in G.edges[u, v].get("tensors", []))
 
 
-def _blocks(G: nx.DiGraph, blocks: bool | None) -> dict:
-    if blocks is False or (blocks is None and len(G) <= BLOCKS_ABOVE):
-        return {}
-    return prefix_blocks(G) or {}
-
-
 def onnx_panel(graph, *, panel_id: str = "onnx", title: str | None = None, blocks: bool | None = None,
                pos: dict | None = None) -> dict:
     """The panel of ``graph`` (an OnnxGraph): nodes with op colours, edges with tensor shapes.
 
     ``blocks``: group nodes into collapsible boxes by name prefix (``layer1.0/``); None groups
-    above ``BLOCKS_ABOVE`` nodes when the names have such prefixes.
+    above ``BLOCKS_ABOVE`` nodes (:mod:`trtlab.view.data`) when the names have such prefixes.
     """
     G = graph.nx
     pos = positions(G) if pos is None else pos
-    block_of = _blocks(G, blocks)
+    block_of = name_blocks(G, blocks)
     nodes = []
     for v in G:
         info = G.nodes[v]["info"]
@@ -59,8 +48,7 @@ def onnx_panel(graph, *, panel_id: str = "onnx", title: str | None = None, block
         })
     edges = [{"source": f"{panel_id}:{u}", "target": f"{panel_id}:{v}", "label": _edge_label(G, u, v)}
              for u, v in G.edges]
-    groups = [{"id": f"{panel_id}:block:{b}", "label": b, "kind": "block", "collapsible": True}
-              for b in sorted(set(block_of.values()))]
+    groups = block_groups(panel_id, block_of)
     return {"id": panel_id, "title": title or f"{graph.name}: {len(G)} ONNX nodes",
             "nodes": nodes, "edges": edges, "groups": groups}
 

@@ -16,6 +16,7 @@ anywidget is imported when the first view is made; without it :func:`view_widget
 
 from __future__ import annotations
 
+import html
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -98,6 +99,17 @@ def widget_class():
         def save_html(self, path: str | os.PathLike) -> Path:
             """One self-contained HTML file of this view (library and data inline, no network)."""
             return save_html(self.data, path, height=self.height, color_by=self.color_by)
+
+        def _repr_mimebundle_(self, **kwargs):
+            # where no widget manager runs (a notebook rendered on GitHub, nbconvert), say what was here
+            bundle = super()._repr_mimebundle_(**kwargs)
+            data = bundle[0] if isinstance(bundle, tuple) else bundle  # (data, metadata) or data
+            if isinstance(data, dict):
+                data["text/html"] = (f"<p><b>{html.escape(self.data.get('title', ''))}</b><br>"
+                                       "<i>interactive view: it shows in JupyterLab with a running kernel; "
+                                       ".save_html(path) writes it as an offline page, .draw() is the static "
+                                       "picture</i></p>")
+            return bundle
 
         def __repr__(self) -> str:
             return f"GraphView({self.data.get('title', '')!r})"

@@ -9,6 +9,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from .._optional import optional
 from ..errors import BuildCancelled, ConfigError, TrtlabError
 from ._base import ModelPicker, Panel, error_text, table_html
 
@@ -68,6 +69,9 @@ class EngineBuilder(Panel):
         self.phase = W.Label("")
         self.result = W.HTML()
         self.fusion_summary = W.HTML()
+        # the built engine's fusion as the interactive view (when anywidget is installed)
+        self.view = None
+        self.view_box = W.Box(layout=W.Layout(width="100%"))
 
         self.build_button.on_click(self.handler(lambda _b: self.build()))
         self.cancel_button.on_click(self.handler(lambda _b: self.cancel()))
@@ -83,6 +87,7 @@ class EngineBuilder(Panel):
             self.status,
             self.result,
             self.fusion_summary,
+            self.view_box,
         ]
         self.refresh_backend()
         self.picker.start(model)
@@ -246,6 +251,7 @@ class EngineBuilder(Panel):
         self._token = CancelToken()
         self.engine = self.report = None
         self.result.value = self.fusion_summary.value = ""
+        self.view, self.view_box.children = None, []
         self.progress.value, self.progress.max, self.progress.bar_style = 0, 1, "info"
         self.phase.value = "starting TensorRT..."
         self.build_button.disabled = True
@@ -322,6 +328,9 @@ class EngineBuilder(Panel):
         try:
             self.report = engine.fusion()
             self.fusion_summary.value = "<b>Fusion</b>" + self.report.summary()._repr_html_()
+            if optional("anywidget") is not None:
+                self.view = self.report.view(height=520)
+                self.view_box.children = [self.view]
         except TrtlabError as exc:
             self.fusion_summary.value = f"<p>fusion summary unavailable: {html.escape(error_text(exc))}</p>"
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from .._optional import optional
 from ..errors import ConfigError
 from ._base import Panel, clear_image, image_widget, png_html, set_image, table_html
 
@@ -63,13 +64,15 @@ class FusionExplorer(Panel):
         self.summary_box = W.Accordion(children=[self.summary], titles=("fusion summary",), selected_index=None)
         # tall before/after pictures: full width of the column, scrolled vertically (never squeezed)
         self.image.layout = W.Layout(flex="0 0 auto", width="100%", height="auto", display="none")
-        picture = W.VBox([self.image], layout=W.Layout(flex="1", max_height="760px", overflow="auto"))
-        self.children = [
-            self.status,
-            self.kind,
-            W.HBox([W.VBox([self.layers, W.HBox([self.mode, self.clear_button]), self.details]), picture]),
-            self.summary_box,
-        ]
+        self.picture = W.VBox([self.image], layout=W.Layout(flex="1", max_height="760px", overflow="auto"))
+        self.controls = W.VBox([self.layers, W.HBox([self.mode, self.clear_button]), self.details])
+        self.top = W.HBox([self.controls, self.picture])
+        # the interactive view (when anywidget is installed) takes the full width under the list;
+        # the static picture then waits, folded, for exports and places without JavaScript
+        self.view = None
+        self.view_box = W.Box(layout=W.Layout(width="100%"))
+        self.picture_box = W.Accordion(children=[], titles=(), selected_index=None)
+        self.children = [self.status, self.kind, self.top, self.view_box, self.picture_box, self.summary_box]
         if mode not in _MODES:
             self.status.error(ConfigError(f"mode {mode!r} is not one of {', '.join(_MODES)}"))
         if report is not None:
@@ -120,6 +123,7 @@ class FusionExplorer(Panel):
         finally:
             self._quiet = False
         mismatch = getattr(report, "is_mismatch", False)
+        self._attach_view(report)
         self._fill_layers(draw=not mismatch)  # a picture of a mismatch shows nothing: draw on demand
         if mismatch:
             clear_image(self.image)
@@ -127,6 +131,26 @@ class FusionExplorer(Panel):
             self.status.error(f"the layer information most likely belongs to another model: {report.mismatch_reason}")
         else:
             self.status.show(f"{len(report.layers)} engine layers for {len(report.onnx_graph.nx)} ONNX nodes", "ok")
+
+    def _attach_view(self, report) -> None:
+        """Show ``report.view()`` linked with the layer list, when anywidget is installed."""
+        if optional("anywidget") is None or getattr(report, "onnx_graph", None) is None:
+            return
+        self.view = report.view(height=560)
+        self.view.observe(self.handler(self._on_view_layer), names="selected_layer")
+        self.view_box.children = [self.view]
+        self.top.children = [self.controls]
+        self.picture_box.children = [self.picture]
+        self.picture_box.set_title(0, "static picture (PNG)")
+
+    def _on_view_layer(self, change) -> None:
+        """A layer clicked in the view becomes the list's selection."""
+        name = change["new"]
+        if not name or self._quiet:
+            return
+        fused = self.report.layer(name)
+        if self.layers.value != fused.index:
+            self.select(fused.index)
 
     def _visible_layers(self) -> list:
         if self.report is None:
@@ -156,6 +180,8 @@ class FusionExplorer(Panel):
         if layer is None:
             self.layers.value = None
             self.details.value = ""
+            if self.view is not None:
+                self.view.selected = ""
             self.redraw()
             return None
         fused = self.report.layer(layer)
@@ -167,7 +193,16 @@ class FusionExplorer(Panel):
     def _show(self, index: int) -> None:
         fused = self.report.layer(index)
         self.details.value = self._details_html(fused)
+        if self.view is not None and self.view.selected_layer != fused.name:
+            self._quiet = True
+            try:
+                self.view.selected = f"engine:L{fused.index}" if f"engine:L{fused.index}" in self._view_ids() else ""
+            finally:
+                self._quiet = False
         self.redraw()
+
+    def _view_ids(self) -> set:
+        return {n["id"] for p in self.view.data["panels"] for n in p["nodes"]}
 
     def redraw(self) -> None:
         """Draw the report with the chosen layer (if any) highlighted."""

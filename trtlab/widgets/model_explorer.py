@@ -8,6 +8,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from .._optional import optional
 from ._base import ModelPicker, Panel, error_text, image_widget, png_html, set_image
 
 __all__ = ["ModelExplorer"]
@@ -44,12 +45,16 @@ class ModelExplorer(Panel):
         self.whole_button = W.Button(description="Whole graph", icon="sitemap")
         self.image = image_widget()
         self.caption = W.HTML()
+        # the interactive view of the whole graph (when anywidget is installed), full width below
+        self.view = None
+        self.view_box = W.Box(layout=W.Layout(width="100%"))
 
         self.load_button.on_click(self.handler(lambda _b: self.load(self.path.value)))
         self.op_type.observe(self.handler(lambda _ch: self.apply_filter()), names="value")
         self.pattern.observe(self.handler(lambda _ch: self.apply_filter()), names="value")
         self.zoom_button.on_click(self.handler(lambda _b: self.expand()))
         self.whole_button.on_click(self.handler(lambda _b: self.show_graph()))
+        self.matches.observe(self.handler(self._on_match), names="value")
 
         self.children = [
             W.HBox([self.source, self.path, self.load_button]),
@@ -58,6 +63,7 @@ class ModelExplorer(Panel):
             W.HBox([W.VBox([self.op_type, self.pattern, self.matches,
                             W.HBox([self.radius]), W.HBox([self.zoom_button, self.whole_button])]),
                     W.VBox([self.caption, self.image], layout=W.Layout(flex="1"))]),
+            self.view_box,
         ]
         self.picker.start(model)
 
@@ -82,7 +88,19 @@ class ModelExplorer(Panel):
         self.pattern.value = ""
         self.matches.options = list(graph.topological_order())
         self.show_graph()
+        self._attach_view(graph)
         self.status.show(f"{graph.name or 'model'}: {len(graph)} nodes", "ok")
+
+    def _attach_view(self, graph) -> None:
+        if optional("anywidget") is None:
+            return
+        self.view = graph.view(height=560) if len(graph) else None
+        self.view_box.children = [self.view] if self.view is not None else []
+
+    def _on_match(self, change) -> None:
+        """The node chosen in the list is selected in the interactive view."""
+        if self.view is not None and change["new"]:
+            self.view.select(change["new"])
 
     def _require_graph(self):
         if self.graph is None:

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import ipywidgets as W
 import numpy as np
 
+from .._optional import optional
 from ..errors import ConfigError
 from ..draw import plots
 from ._base import Panel, image_widget, png_html, set_image
@@ -49,7 +50,10 @@ class ProfilePlots(Panel):
         self.info = W.HTML()
         self.view.observe(self.handler(lambda _ch: self.redraw()), names="value")
         self.top.observe(self.handler(lambda _ch: self.redraw()), names="value")
-        self.children = [W.HBox([self.view, self.top]), self.status, self.info, self.image]
+        # with a plan and a profile: the engine graph coloured by time (interactive, when anywidget is installed)
+        self.graph_view = None
+        self.graph_box = W.Box(layout=W.Layout(width="100%"))
+        self.children = [W.HBox([self.view, self.top]), self.status, self.info, self.image, self.graph_box]
         self.guard(self.set_data, profile, plan=plan, report=report, timing=timing, compare=compare)
 
     @classmethod
@@ -109,6 +113,16 @@ class ProfilePlots(Panel):
         self.view.options = views
         self.view.value = views[0]
         self.redraw()
+        self._attach_graph_view()
+
+    def _attach_graph_view(self) -> None:
+        """The engine graph of ``plan``, coloured by each layer's share of the time."""
+        self.graph_view = None
+        self.graph_box.children = []
+        if self.plan is None or self.profile is None or optional("anywidget") is None:
+            return
+        self.graph_view = self.plan.view(profile=self.profile, color_by="time", height=520)
+        self.graph_box.children = [self.graph_view]
 
     # ------------------------------------------------------------------ drawing
     def drawing(self, view: str | None = None):

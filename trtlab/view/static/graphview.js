@@ -83,7 +83,7 @@ function styleFor(big) {
       shape: "round-rectangle", "background-color": "data(color)", "background-opacity": 0.10,
       "border-width": 2, "border-color": "data(color)", "border-opacity": 1, label: "data(label)",
       "text-valign": "top", "text-halign": "center", "font-size": 9, "text-wrap": "ellipsis",
-      "text-max-width": 220, padding: 6, color: "#333" } },
+      "text-max-width": 220, padding: 6, color: "#333", "compound-sizing-wrt-labels": "exclude" } },
     { selector: "node.collapsed", style: {
       shape: "round-rectangle", width: 150, height: 38, "background-opacity": 0.35, "border-width": 3,
       "border-style": "double", label: "data(label)", "text-valign": "center", "font-size": 10,
@@ -102,19 +102,21 @@ function styleFor(big) {
   ];
 }
 
-function elementsOf(panel, spec) {
+function groupData(g, spec, virtual) {
+  const fill = spec && spec.palette && spec.palette[g.kind] ? spec.palette[g.kind] : "#555555";
+  return { id: g.id, label: g.label, kind: g.kind, role: "group", color: fill, fg: "#222222", w: 150,
+    collapsible: !!g.collapsible, virtual };
+}
+
+// Groups are compound nodes (drawn boxes) in small panels; in big panels compound nodes cost
+// more than the rest of the drawing, so there a group only exists as a node while collapsed.
+function elementsOf(panel, spec, boxes) {
   const els = [];
-  const groupColor = {};
-  for (const g of panel.groups || []) {
-    const fill = spec && spec.palette && spec.palette[g.kind] ? spec.palette[g.kind] : "#555555";
-    groupColor[g.id] = fill;
-    els.push({ group: "nodes", data: { id: g.id, label: g.label, kind: g.kind, role: "group", color: fill, fg: "#222222",
-      w: 150, collapsible: !!g.collapsible } });
-  }
+  if (boxes) for (const g of panel.groups || []) els.push({ group: "nodes", data: groupData(g, spec, false) });
   for (const n of panel.nodes) {
     const color = colorOf(n, spec);
     const data = { id: n.id, label: n.label, w: n.w, role: n.role, kind: n.kind || "", color, fg: textOn(color) };
-    if (n.parent) data.parent = n.parent;
+    if (n.parent) data[boxes ? "parent" : "group"] = n.parent;
     els.push({ group: "nodes", data, position: { x: n.x, y: n.y } });
   }
   panel.edges.forEach((e, i) => {
@@ -135,7 +137,7 @@ function litIds(byId, id) {
 }
 
 function initialView(cy, big) {
-  const bb = cy.elements().boundingBox();
+  const bb = cy.elements().boundingBox({ includeLabels: false });
   const w = cy.width(), hgt = cy.height();
   if (!bb.w || !w) { cy.fit(undefined, 20); return; }
   const fitAll = Math.min((w - 30) / bb.w, (hgt - 30) / bb.h);
@@ -147,9 +149,19 @@ function initialView(cy, big) {
 }
 
 // Wheel scrolls (pans) the drawing like a page; with Ctrl/Cmd (or a pinch) it zooms at the cursor.
+// While the wheel moves the view, Cytoscape is told so, as its own wheel zoom does, so that big
+// panels pan and zoom a cached picture (textureOnViewport) and redraw once the wheel stops.
 function wheelHandler(cy, container) {
+  const r = cy.renderer ? cy.renderer() : null;
+  const moving = () => {
+    if (!r || !r.data || !r.redrawHint) return;
+    r.data.wheelZooming = true;
+    clearTimeout(r.data.wheelTimeout);
+    r.data.wheelTimeout = setTimeout(() => { r.data.wheelZooming = false; r.redrawHint("eles", true); r.redraw(); }, 150);
+  };
   return (ev) => {
     ev.preventDefault();
+    moving();
     if (ev.ctrlKey || ev.metaKey) {
       const rect = container.getBoundingClientRect();
       const z = cy.zoom() * Math.pow(1.0015, -ev.deltaY);
@@ -240,7 +252,7 @@ function render({ model, el }) {
     if (spec.heat) legend.append(h("span", { text: "0 " }), h("span", { class: "tv-heat" }), h("span", { text: " most time" }));
     else for (const [k, c] of Object.entries(spec.palette || {})) {
       const sw = h("span", { class: "tv-swatch" }); sw.style.background = c;
-      legend.append(h("span", {}, sw, document.createTextNode(k)));
+      legend.append(h("span", {}, sw, document.createTextNode((spec.labels && spec.labels[k]) || k)));
     }
     const sw = h("span", { class: "tv-swatch" }); sw.style.borderColor = LIT; sw.style.borderWidth = "3px";
     legend.append(h("span", {}, sw, document.createTextNode("selected / linked")));
@@ -255,25 +267,30 @@ function render({ model, el }) {
     box.append(h("div", { class: "tv-panel-title", title: p.title || "", text: p.title || "" }), holder);
     panels.append(box);
     const big = p.nodes.length + p.edges.length > BIG;
+    const webgl = (model.get("renderer") || "auto") === "webgl";
     const cy = cytoscape({
-      container: holder, elements: elementsOf(p, spec0), layout: { name: "preset" }, style: styleFor(big),
+      renderer: webgl ? { name: "canvas", webgl: true } : { name: "canvas" },
+      container: holder, elements: elementsOf(p, spec0, !big), layout: { name: "preset" }, style: styleFor(big),
       minZoom: 0.02, maxZoom: 3, userZoomingEnabled: false, boxSelectionEnabled: false, autoungrabify: true,
       textureOnViewport: big, hideEdgesOnViewport: big, pixelRatio: big ? 1 : "auto",
     });
     holder.addEventListener("wheel", wheelHandler(cy, holder), { passive: false });
+    // Cytoscape caches where its container is on the page and refreshes that on window scrolls;
+    // a notebook scrolls inside an element, so refresh it before every pointer event
+    const fresh = () => { const r = cy.renderer(); if (r && r.invalidateContainerClientCoordsCache) r.invalidateContainerClientCoordsCache(); };
+    for (const ev of ["mousedown", "mousemove", "touchstart", "pointerdown"]) holder.addEventListener(ev, fresh, true);
     cys.push({ cy, panel: p, holder, big });
     if (p.nodes.length > MINIMAP_ABOVE) makeMinimap(cy, holder, p.nodes);
   }
-  let painted = 0;
-  for (const { cy } of cys) cy.one("render", () => {
-    painted += 1;
-    if (painted === cys.length) {
-      root.dataset.firstPaintMs = String(Math.round(performance.now() - t0));
-      root.dataset.ready = "1";
-    }
-  });
   const fitAll = () => cys.forEach(({ cy, big }) => { cy.resize(); initialView(cy, big); });
-  requestAnimationFrame(fitAll);
+  // Cytoscape draws in its own animation frame after a viewport change (both renderers): two
+  // frames after the first fit, every panel has been drawn once.
+  const markPainted = () => {
+    root.dataset.firstPaintMs = String(Math.round(performance.now() - t0));
+    root.dataset.paintAt = String(Math.round(performance.now()));
+    root.dataset.ready = "1";
+  };
+  requestAnimationFrame(() => { fitAll(); requestAnimationFrame(() => requestAnimationFrame(markPainted)); });
   const ro = new ResizeObserver(() => cys.forEach(({ cy }) => cy.resize()));
   ro.observe(panels);
 
@@ -354,12 +371,17 @@ function render({ model, el }) {
       if (!label) return;
       tip.append(detailsTable([["tensor", label]]));
     }
+    // inside the view (a notebook's output area clips what sticks out), beside the cursor on the
+    // side with room, never over the node under it
     const oe = ev.originalEvent;
-    const x = oe ? oe.clientX : 0, y = oe ? oe.clientY : 0;
+    const box = root.getBoundingClientRect();
+    const x = (oe ? oe.clientX : 0) - box.left, y = (oe ? oe.clientY : 0) - box.top;
     tip.style.display = "block";
-    const w = tip.offsetWidth;
-    tip.style.left = `${Math.max(4, Math.min(x + 14, window.innerWidth - w - 8))}px`;
-    tip.style.top = `${y + 14}px`;
+    const w = tip.offsetWidth, hgt = tip.offsetHeight;
+    const left = x + 14 + w < box.width - 4 ? x + 14 : x - w - 14;
+    const top = y + 14 + hgt < box.height - 4 ? y + 14 : Math.max(4, box.height - hgt - 4);
+    tip.style.left = `${Math.max(4, left)}px`;
+    tip.style.top = `${top}px`;
   }
 
   // ---- search, focus, collapse
@@ -400,9 +422,13 @@ function render({ model, el }) {
   // A collapsed box is the group node alone: its members and their edges are removed (kept to be
   // restored), and dashed edges stand for the members' connections.
   const stash = new Map();
+  function members(cy, group) {
+    return group.isParent() ? group.descendants() : cy.nodes().filter((n) => n.data("group") === group.id());
+  }
   function collapse(cy, group) {
-    const kids = group.descendants();
-    const bb = kids.boundingBox();
+    const kids = members(cy, group);
+    if (!kids.length) return;
+    const bb = kids.boundingBox({ includeLabels: false });
     const rep = (n) => (kids.contains(n) ? group : n);
     const metas = [];
     const seen = new Set();
@@ -418,6 +444,13 @@ function render({ model, el }) {
     group.position({ x: bb.x1 + bb.w / 2, y: bb.y1 + bb.h / 2 });
     cy.add(metas);
   }
+  // the node of a group: the compound node, or (big panels) one made for the collapsed group
+  function groupNode(cy, panel, g) {
+    const found = cy.getElementById(g.id);
+    if (found.length) return found;
+    const spec = modes[colorSel.value];
+    return cy.add({ group: "nodes", data: groupData(g, spec, true), position: { x: 0, y: 0 } });
+  }
   let pending = [];  // stashed edges whose other end is still inside a collapsed box
   function expand(cy, group) {
     group.removeClass("collapsed");
@@ -430,6 +463,7 @@ function render({ model, el }) {
       if (exists(e.data("source")) && exists(e.data("target"))) { if (!e.inside()) e.restore(); } else later.push(e);
     }
     pending = later;
+    if (group.data("virtual")) group.remove();
     // dashed stand-in edges are only kept while the box they stand for is collapsed, and both ends exist
     cy.edges(".meta").filter((e) => {
       const gid = e.id().slice(5, e.id().lastIndexOf(":"));
@@ -443,12 +477,20 @@ function render({ model, el }) {
   collapseBtn.addEventListener("click", () => {
     const on = collapseBtn.getAttribute("aria-pressed") !== "true";
     collapseBtn.setAttribute("aria-pressed", String(on));
-    for (const { cy } of cys) cy.batch(() => {
-      cy.nodes(":parent, .collapsed").filter((g) => g.data("collapsible")).forEach((g) => {
-        if (on && !g.hasClass("collapsed")) collapse(cy, g);
-        if (!on && g.hasClass("collapsed")) expand(cy, g);
-      });
+    for (const { cy, panel } of cys) cy.batch(() => {
+      for (const g of (panel.groups || []).filter((x) => x.collapsible)) {
+        const node = cy.getElementById(g.id);
+        if (on && !node.hasClass("collapsed")) collapse(cy, groupNode(cy, panel, g));
+        if (!on && node.hasClass("collapsed")) expand(cy, node);
+      }
+      if (on) {
+        // the boxes keep their members' places, far apart in a long graph: lay the few that are left out afresh
+        cy.elements().layout({ name: "breadthfirst", directed: true, spacingFactor: 0.8, animate: false }).run();
+      } else {
+        cy.nodes().forEach((n) => { const d = byId.get(n.id()); if (d) n.position({ x: d.x, y: d.y }); });
+      }
     });
+    cys.forEach(({ cy, big }) => initialView(cy, big));
   });
 
   root.__trtlab = { cys: cys.map((c) => c.cy), select, find };
