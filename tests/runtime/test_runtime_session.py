@@ -465,3 +465,34 @@ def test_outputs_as_framework_arrays_are_bound_not_copied(session, cuda, monkeyp
     assert len(cuda.dtoh_pinned) == dtoh                 # nothing came back to the host
     with pytest.raises(BindingError, match=r"outputs='jax' is not one of \('numpy', 'torch', 'cupy'\)"):
         session.run(feeds, outputs="jax")
+
+
+def test_dlpack_only_arrays_go_through_cupy(session):
+    import importlib.util
+
+    class DlpackOnly:   # a CUDA array that speaks DLPack but not __cuda_array_interface__
+        def __dlpack_device__(self):
+            return (2, 0)
+
+        def __dlpack__(self, stream=None):
+            raise AssertionError("not reached without CuPy")
+
+    class HostDlpack(DlpackOnly):
+        def __dlpack_device__(self):
+            return (1, 0)
+
+    feeds = _inputs()
+    if importlib.util.find_spec("cupy") is None:
+        with pytest.raises(BindingError, match="Binding a DLPack-only device array needs cupy"):
+            session.run(dict(feeds, x=DlpackOnly()))
+    with pytest.raises(BindingError, match="input 'x' is a HostDlpack; pass a numpy array"):
+        session.run(dict(feeds, x=HostDlpack()))
+
+
+def test_an_input_buffer_from_before_a_regrowth_is_copied_again(session):
+    old = session.input_buffer("x", (2, 3, 8, 8))
+    old[:] = 1.0
+    new = session.input_buffer("x", (16, 3, 8, 8))   # grows: a new pinned buffer
+    new[:] = 2.0
+    # the old array is no longer the staging buffer: its data must be copied in, not assumed there
+    assert np.all(session.run({"x": old, "mask": np.zeros((2, 5), np.int32)})["y"] == 1.0)

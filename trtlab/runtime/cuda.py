@@ -267,6 +267,8 @@ _TYPESTR_OK = set("biufc")
 
 def cuda_array_info(obj) -> tuple[int, tuple[int, ...], np.dtype, bool]:
     """``(pointer, shape, dtype, c_contiguous)`` of an object with ``__cuda_array_interface__``."""
+    # hand-written rather than trtlab._boundary.boundary: this runs for every device array of
+    # every run, and a context manager per call costs more than the rest of this function
     try:
         cai = obj.__cuda_array_interface__
     except Exception as exc:

@@ -108,6 +108,7 @@ class FeedSteps:
                 self._drop_graph()
             slot.host = None  # a failed allocation below must not leave a freed buffer here
             slot.host = HostBuffer(nbytes, self._cuda)
+            slot.given = None   # an array handed out over the old buffer is no longer the staging buffer
 
     def _bind(self, slot: Slot, address: int) -> None:
         if slot.address != address:

@@ -8,9 +8,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._boundary import boundary
+from .._optional import require
+from ..builder import BuildConfig, build_engine
 from ..errors import BindingError, ConfigError, ModelLoadError
 from ..graph.loader import open_model
-from .._optional import require
+from .session import InferenceSession
 
 __all__ = ["TOLERANCES", "OutputComparison", "ReferenceReport", "compare_to_onnxruntime", "run_onnxruntime"]
 
@@ -116,12 +119,10 @@ def run_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], output_names: 
     """Run ``model`` with ONNX Runtime's CPU provider; returns ``{output name: array}``."""
     ort = require("onnxruntime", "The ONNX Runtime reference check", extra="reference")
     src = _model_bytes(model)
-    try:
+    with boundary(ModelLoadError, "ONNX Runtime loading the model", "check that it is a valid ONNX model"):
         so = ort.SessionOptions()
         so.log_severity_level = 3
         sess = ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
-    except Exception as exc:
-        raise ModelLoadError(f"ONNX Runtime could not load the model: {exc}") from exc
     names = [i.name for i in sess.get_inputs()]
     unknown = [k for k in inputs if k not in names]
     missing = [n for n in names if n not in inputs]
@@ -133,10 +134,8 @@ def run_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], output_names: 
     bad = [n for n in wanted if n not in outs]
     if bad:
         raise BindingError(f"output(s) {bad} are not outputs of the model; its outputs are {outs}")
-    try:
+    with boundary(BindingError, "ONNX Runtime", "check the inputs' shapes and dtypes against the model's"):
         values = sess.run(wanted, {k: np.asarray(v) for k, v in inputs.items()})
-    except Exception as exc:
-        raise BindingError(f"ONNX Runtime failed on these inputs: {exc}") from exc
     return dict(zip(wanted, values))
 
 
@@ -185,9 +184,6 @@ def compare_to_onnxruntime(model: Any, inputs: Mapping[str, np.ndarray], outputs
     rtol = d_rtol if rtol is None else float(rtol)
     atol = d_atol if atol is None else float(atol)
     if outputs is None:
-        from ..builder import BuildConfig, build_engine
-        from .session import InferenceSession
-
         built = build_engine(model, BuildConfig(precision=precision))
         with InferenceSession(built) as session:
             produced = session.run(dict(inputs))
