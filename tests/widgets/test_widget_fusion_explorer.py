@@ -46,6 +46,15 @@ def test_picking_a_layer_highlights_it_and_shows_its_details(report):
     assert "Conv_0, Relu_1" in fx.details.value
 
 
+def test_picking_a_reformat_layer_says_it_absorbed_no_onnx_node(report):
+    fx = FusionExplorer(report)
+    reformat = next(layer for layer in report.layers if layer.kind == "reformat")
+    fx.select(reformat.name)
+    assert "absorbed no ONNX node" in fx.status.text
+    assert "0 ONNX nodes highlighted" not in fx.status.text
+    assert f"layer {reformat.index}" in fx.status.text
+
+
 def test_kind_filter_and_view_mode(report):
     fx = FusionExplorer(report)
     fx.kind.value = "reformat"

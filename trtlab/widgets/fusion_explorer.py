@@ -213,10 +213,19 @@ class FusionExplorer(Panel):
         drawing = self.report.draw(highlight=hl, mode=self.mode.value, focus=self.focus)
         self._png = set_image(self.image, drawing)
         if hl is None:
-            self.status.show(f"{len(self.report.layers)} engine layers; pick one to highlight its ONNX nodes", "ok")
+            self.status.show(f"{self.report.counts().sentence()}. Pick a layer to highlight its ONNX nodes", "ok")
         else:
-            fused = self.report.layer(hl)
-            self.status.show(f"layer {fused.index}: {len(fused.onnx_nodes)} ONNX nodes highlighted", "ok")
+            self.status.show(self._selection_text(self.report.layer(hl)), "ok")
+
+    @staticmethod
+    def _selection_text(fused) -> str:
+        """What the highlight shows, also for layers that absorbed no ONNX node."""
+        count = len(fused.onnx_nodes)
+        if count:
+            return f"layer {fused.index}: {count} ONNX node{'s' if count != 1 else ''} highlighted"
+        why = fused.note or f"a {fused.kind} layer"
+        serves = f" for {fused.target}" if fused.target else ""
+        return f"layer {fused.index} absorbed no ONNX node: {why}{serves}; nothing to highlight in the ONNX panel"
 
     @property
     def selected(self):
