@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,9 +34,14 @@ def test_main_job_builds_googlenet_end_to_end(tmp_path):
                  "googlenet.trtlab", "googlenet.fusion.png"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     assert (out / "googlenet.fusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the interactive page is self-contained: the graph library and the data inline, nothing fetched
+    page = (out / "googlenet.fusion.html").read_text()
+    assert "inception_3a/1x1" in page and "cytoscape" in page.lower()
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", page)
     # the written layer information maps again through `trtlab fusion`
     assert main(["fusion", str(GOOGLENET), str(out / "layer_info.txt"), "-o", str(tmp_path / "f")]) == 0
     assert (tmp_path / "f" / "googlenet.fusion.png").is_file()
+    assert (tmp_path / "f" / "googlenet.fusion.html").is_file()
 
 
 def test_build_options_and_cache(tmp_path, capsys):

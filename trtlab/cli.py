@@ -21,6 +21,7 @@ from .engine import load_layer_info, load_profile
 from .errors import ConfigError, TrtlabError
 from .fusion import map_fusion
 from .graph import load_onnx
+from .view import save_html
 
 __all__ = ["main", "build_parser"]
 
@@ -107,6 +108,7 @@ def cmd_build(args) -> int:
         written.append(save_bundle(out / f"{stem}.trtlab", engine))
         drawing = report.draw()
         written.append(drawing.save(out / f"{stem}.fusion.{args.format}") or out / f"{stem}.fusion.{args.format}")
+        written.append(save_html(report, out / f"{stem}.fusion.html"))
         _say("\nwrote:\n" + "\n".join(f"  {p}" for p in written))
     return 0
 
@@ -189,7 +191,8 @@ def cmd_fusion(args) -> int:
         _write(out / "summary.txt", summary + "\n")
         pic = out / f"{stem}.fusion.{args.format}"
         report.draw().save(pic)
-        _say(f"\nwrote {pic} and {out / 'summary.txt'}")
+        page = save_html(report, out / f"{stem}.fusion.html")
+        _say(f"\nwrote {pic}, {page} (interactive, opens offline in any browser) and {out / 'summary.txt'}")
     return EXIT_MISMATCH if report.is_mismatch else 0
 
 
