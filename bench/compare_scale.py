@@ -19,11 +19,9 @@ changed; the last columns count the ONNX node groups each one pairs (both engine
 
 from __future__ import annotations
 
-import argparse
 import platform
-import time
 
-from parse_scale import make_layer_info, make_model  # beside this script: python puts bench/ on sys.path
+from parse_scale import best, make_layer_info, make_model, parse_args  # beside this script: python puts bench/ on sys.path
 
 from trtlab.engine import load_layer_info
 from trtlab.fusion import compare_engines
@@ -59,27 +57,8 @@ def by_name(a, b) -> int:
     return int((merged.type_a.notna() & merged.type_b.notna()).sum())
 
 
-CLOCK = time.perf_counter
-
-
-def best(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t = CLOCK()
-        out = fn()
-        times.append(CLOCK() - t)
-    return min(times), out
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                    help="wall: elapsed time; cpu: this process's CPU time (steadier on a busy shared machine)")
-    args = ap.parse_args()
-    global CLOCK
-    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    args = parse_args(__doc__.splitlines()[0])
     print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, {args.clock} clock, "
           f"best of {args.repeat}")
     print(f"{'layers A/B':>12} {'trtlab ONNX s':>14} {'trtlab names s':>15} {'pandas names s':>15} "

@@ -126,8 +126,9 @@ def best(fn, repeat: int) -> tuple[float, object]:
     return min(times), out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(description: str) -> argparse.Namespace:
+    """--sizes, --repeat and --clock, shared with bench/compare_scale.py; sets the clock ``best`` uses."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
@@ -135,6 +136,11 @@ def main() -> None:
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    return args
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0])
 
     try:
         import pandas as pd
