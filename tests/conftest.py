@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import trtlab
+
 # trtlab's own bugs pass through its error boundary with their traceback (trtlab/_boundary.py)
 os.environ.setdefault("TRTLAB_DEBUG", "1")
 
@@ -57,6 +59,15 @@ def fixtures() -> Path:
     if FIXTURES is None:
         pytest.skip("shared fixtures not found: set TRTLAB_FIXTURES or put shared/ beside the repo")
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def resnet18_fp16_report(fixtures):
+    """The real ResNet-18 A100 FP16 engine (layer info and profile) mapped onto the bundled ResNet-18."""
+    folder = fixtures / "trt-layerinfo" / "resnet18-a100-fp16"
+    graph = trtlab.load_onnx(trtlab.bundled_model("resnet18"))
+    return trtlab.map_fusion(graph, trtlab.load_layer_info(folder / "engine.graph.json"),
+                             trtlab.load_profile(folder / "engine.profile.json"))
 
 
 @pytest.fixture(scope="session")

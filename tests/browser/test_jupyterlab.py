@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from labserver import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, ensure_chromium, venv_bin
+from labserver import CHROMIUM_ARGS, JupyterLabServer, venv_bin
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -54,15 +54,6 @@ def _prepare_notebook(root: Path) -> Path:
     dst = root / (NOTEBOOK.name if NOTEBOOK.exists() else "fusion_explorer.ipynb")
     nbformat.write(nb, dst)
     return dst
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    reason = ensure_chromium()
-    if reason:
-        pytest.skip(reason)
-    pytest.importorskip("playwright.sync_api")
-    return str(CHROMIUM)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 import trtlab
 from trtlab.view import save_html
-from labserver import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
+from labserver import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,20 +25,8 @@ NODE_AT = """([panel, id]) => {
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    reason = ensure_chromium()
-    if reason:
-        pytest.skip(reason)
-    pytest.importorskip("playwright.sync_api")
-    return str(CHROMIUM)
-
-
-@pytest.fixture(scope="module")
-def report(fixtures):
-    folder = fixtures / "trt-layerinfo" / "resnet18-a100-fp16"
-    graph = trtlab.load_onnx(trtlab.bundled_model("resnet18"))
-    return trtlab.map_fusion(graph, trtlab.load_layer_info(folder / "engine.graph.json"),
-                             trtlab.load_profile(folder / "engine.profile.json"))
+def report(resnet18_fp16_report):
+    return resnet18_fp16_report
 
 
 def test_exported_report_works_offline_from_file(chromium, report, tmp_path, output_dir):

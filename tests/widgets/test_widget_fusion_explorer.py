@@ -11,11 +11,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def report(fixtures):
-    folder = fixtures / "trt-layerinfo" / "resnet18-a100-fp16"
-    graph = trtlab.load_onnx(trtlab.bundled_model("resnet18"))
-    return trtlab.map_fusion(graph, trtlab.load_layer_info(folder / "engine.graph.json"),
-                             trtlab.load_profile(folder / "engine.profile.json"))
+def report(resnet18_fp16_report):
+    return resnet18_fp16_report
 
 
 def test_lists_every_engine_layer_and_the_summary(report):
