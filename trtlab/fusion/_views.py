@@ -22,7 +22,22 @@ from ._vanished import join_profile
 from .patterns import QDQ_OPS
 from .report import FusionReport
 
-__all__ = ["LayerView", "views_of", "op_from_name", "is_qdq_only"]
+__all__ = ["LayerView", "RowTable", "views_of", "op_from_name", "is_qdq_only"]
+
+
+class RowTable:
+    """A table of result rows (``self.rows``): its length, iteration and indexing."""
+
+    rows: list
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, i: int):
+        return self.rows[i]
 
 # op types in exporter names: ``Conv_9`` (legacy torch exporter) and ``/layer1/relu_1/Relu`` (TorchScript)
 _LEGACY_OP = re.compile(r"^([A-Z][A-Za-z]*)_\d+$")

@@ -40,7 +40,7 @@ from ..errors import MappingError
 from ..graph import OnnxGraph
 from ._index import _QDQ
 from ._rows import as_graph, as_plan
-from ._views import LayerView, views_of
+from ._views import LayerView, RowTable, views_of
 from .compare_view import draw_comparison
 from .mapping import map_fusion
 from .report import FusionReport
@@ -129,25 +129,18 @@ class SideTotals:
     by_precision: dict[str, tuple[int, float | None]]  # precision -> (computing layers, their ms)
 
 
-class EngineComparison:
+@dataclass(repr=False, eq=False)
+class EngineComparison(RowTable):
     """Two engines matched group by group (see :func:`compare_engines`).
 
     ``rows``: :class:`ComparedGroup` in engine order; ``labels``: the two engines' names;
     ``totals``: one :class:`SideTotals` per engine; ``matched_by``: how most groups were paired.
     """
 
-    def __init__(self, rows: list[ComparedGroup], labels: tuple[str, str], totals: tuple[SideTotals, SideTotals],
-                 matched_by: str):
-        self.rows = rows
-        self.labels = labels
-        self.totals = totals
-        self.matched_by = matched_by
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self):
-        return iter(self.rows)
+    rows: list[ComparedGroup]
+    labels: tuple[str, str]
+    totals: tuple[SideTotals, SideTotals]
+    matched_by: str
 
     def changed(self, change: str | None = None) -> list[ComparedGroup]:
         """The rows where something changed, or where ``change`` (one of :data:`CHANGES`) did."""

@@ -30,7 +30,7 @@ from ..engine.kinds import Kind
 from ..errors import MappingError
 from ..graph import OnnxGraph
 from ._rows import as_plan
-from ._views import LayerView, is_qdq_only, views_of
+from ._views import LayerView, RowTable, is_qdq_only, views_of
 from .report import FusionReport
 
 __all__ = ["lint", "Lint", "Lints", "CHANNEL_MULTIPLE", "CODES"]
@@ -57,23 +57,14 @@ class Lint:
     code: str
 
 
-class Lints:
+@dataclass(repr=False, eq=False)
+class Lints(RowTable):
     """The lints of one engine, in engine order; ``checked`` names the checks that ran and ``skipped``
     says why a check could not run (e.g. no profile for reformat time)."""
 
-    def __init__(self, rows: list[Lint], checked: tuple[str, ...], skipped: dict[str, str]):
-        self.rows = rows
-        self.checked = checked
-        self.skipped = skipped
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __getitem__(self, i: int) -> Lint:
-        return self.rows[i]
+    rows: list[Lint]
+    checked: tuple[str, ...]
+    skipped: dict[str, str]
 
     def by_code(self, code: str) -> list[Lint]:
         """The findings of one check (one of :data:`CODES`)."""
