@@ -12,19 +12,21 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from .._boundary import gc_paused
 from .._optional import require
-from ..draw import Drawing
-from ..draw.engine_view import draw_plan
 from ..errors import LayerInfoError
 from ._html import html_table, shorten
 from .formats import dtype_bytes, dtype_word, tactic_precision
 from .kinds import Kind, inserted_reason, internal_reason
 from .names import name_kind
 from .summaries import LayerCounts, PrecisionSummary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..draw import Drawing
 
 __all__ = ["EngineTensor", "EngineLayer", "IOTensor", "EnginePlan", "MORE_DETAIL"]
 
@@ -351,7 +353,7 @@ class EnginePlan:
         )
 
 
-    def draw(self, profile=None, color_by: str = "kind", **kw) -> Drawing:
+    def draw(self, profile=None, color_by: str = "kind", **kw) -> "Drawing":
         """The engine graph from this layer information alone (no ONNX model needed).
 
         One box per layer: ``#index`` and layer type, its name (shortened, both ends kept), the
@@ -365,6 +367,9 @@ class EnginePlan:
         structure, else markers; True/"prefix", "markers", False), ``figsize``, ``title``. Sync
         layers (no tensors) and other shape profiles' copies are left out.
         """
+        # imported here so that reading layer information never loads matplotlib (0.3 s)
+        from ..draw.engine_view import draw_plan
+
         return draw_plan(self, profile=profile, color_by=color_by, **kw)
 
     def view(self, profile=None, **kw):
