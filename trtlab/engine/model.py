@@ -155,7 +155,7 @@ class EngineLayer:
     # ------------------------------------------------------------------ kind and sizes
     @cached_property
     def kind(self) -> Kind:
-        """What the layer is (:class:`~trtlab.engine.kinds.Kind`), from its type and name alone
+        """What the layer is (:class:`~trtlab.engine.kinds.Kind`), from its type, name and metadata
         (worked out once, on first use)."""
         if self.is_sync:
             return Kind.SYNC
@@ -168,6 +168,10 @@ class EngineLayer:
         kind = name_kind(self.base_name)
         if kind == Kind.SINGLE and self.layer_type == "Myelin":
             return Kind.MYELIN
+        if kind == Kind.SINGLE and len(set(self.onnx_nodes_from_metadata)) > 1:
+            # named after one node, but its metadata lists several: TensorRT for RTX names a fused
+            # Conv+Relu after its Conv; the mapping finds the same vertical fusion
+            return Kind.VERTICAL
         return kind
 
     @property

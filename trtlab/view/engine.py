@@ -12,11 +12,7 @@ __all__ = ["plan_view_data", "plan_panel", "layer_kind", "shown_layers"]
 
 
 def layer_kind(layer) -> str:
-    """Fusion kind of an engine layer, as a plain word. A layer whose name is one node but whose
-    metadata lists several ONNX nodes (TensorRT for RTX names a fused Conv+Relu after its Conv)
-    is a vertical fusion, as the fusion report maps it."""
-    if str(layer.kind) == "single" and len(set(layer.onnx_nodes_from_metadata)) > 1:
-        return "vertical"
+    """Fusion kind of an engine layer, as a plain word."""
     return str(layer.kind)
 
 
